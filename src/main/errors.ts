@@ -1,0 +1,42 @@
+/**
+ * Errors meant for the user. `code` is stable (the API and CLI expose it);
+ * `message` says what went wrong and names the file, layer or id at fault.
+ */
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'NOT_A_PROJECT'
+  | 'PROJECT_LOCKED'
+  | 'PROJECT_CORRUPT'
+  | 'PROJECT_TOO_NEW'
+  | 'READ_ONLY'
+  | 'UNSUPPORTED'
+  | 'CORRUPT_FILE'
+  | 'CONFLICT'
+  | 'CANCELLED'
+  | 'LOCKED_SEGMENT'
+  | 'TOO_LARGE'
+  | 'NO_SPACE'
+  | 'INTERNAL';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+/** Thrown inside jobs when the user cancelled them. */
+export class CancelledError extends AppError {
+  constructor(message = 'cancelled') {
+    super('CANCELLED', message);
+  }
+}
