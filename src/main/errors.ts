@@ -1,24 +1,11 @@
+import type { ApiErrorCode } from '../shared/api/errors';
+
+export type ErrorCode = ApiErrorCode;
+
 /**
  * Errors meant for the user. `code` is stable (the API and CLI expose it);
  * `message` says what went wrong and names the file, layer or id at fault.
  */
-export type ErrorCode =
-  | 'BAD_REQUEST'
-  | 'NOT_FOUND'
-  | 'NOT_A_PROJECT'
-  | 'PROJECT_LOCKED'
-  | 'PROJECT_CORRUPT'
-  | 'PROJECT_TOO_NEW'
-  | 'READ_ONLY'
-  | 'UNSUPPORTED'
-  | 'CORRUPT_FILE'
-  | 'CONFLICT'
-  | 'CANCELLED'
-  | 'LOCKED_SEGMENT'
-  | 'TOO_LARGE'
-  | 'NO_SPACE'
-  | 'INTERNAL';
-
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,

@@ -1,0 +1,13 @@
+import type { TaskFn } from './types';
+
+/**
+ * Every kind of long-running work, loaded lazily inside the worker thread.
+ * Each domain adds its task kinds here (one line each).
+ */
+export const TASKS: Record<string, () => Promise<TaskFn<any, any>>> = {
+  'demo.sleep': async () => (await import('./builtin-tasks')).sleepTask,
+};
+
+export function isTaskKind(kind: string): boolean {
+  return Object.prototype.hasOwnProperty.call(TASKS, kind);
+}

@@ -1,0 +1,14 @@
+import type { Database } from 'better-sqlite3';
+import { m001Initial } from './001-initial';
+
+export interface Migration {
+  /** Schema version after this migration; consecutive from 1. */
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/** Every schema change is a new file here, appended in order. Never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [m001Initial];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
