@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
-const alias = { '@shared': resolve(__dirname, 'src/shared') };
+const alias = { '@shared': resolve(import.meta.dirname, 'src/shared') };
 
 // Main-process bundle has several entries: the Electron app, the CLI/browser-mode host,
 // and the worker-thread entry used by the job runner. All share the same services.
@@ -13,9 +13,9 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         input: {
-          index: resolve(__dirname, 'src/main/app/electron-main.ts'),
-          cli: resolve(__dirname, 'src/main/cli/index.ts'),
-          worker: resolve(__dirname, 'src/main/jobs/worker-entry.ts'),
+          index: resolve(import.meta.dirname, 'src/main/app/electron-main.ts'),
+          cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
+          worker: resolve(import.meta.dirname, 'src/main/jobs/worker-entry.ts'),
         },
       },
     },
@@ -25,19 +25,19 @@ export default defineConfig({
     build: {
       outDir: 'out/preload',
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/preload/index.ts') },
+        input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') },
         // Sandboxed preload scripts must be CommonJS.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },
   },
   renderer: {
-    root: resolve(__dirname, 'src/renderer'),
+    root: resolve(import.meta.dirname, 'src/renderer'),
     resolve: { alias },
     plugins: [react()],
     build: {
       outDir: 'out/renderer',
-      rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
+      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/renderer/index.html') } },
     },
     worker: { format: 'es' },
   },

@@ -25,6 +25,8 @@ function describeIssues(error: z.ZodError): string {
  * structured error. Both transports (Electron IPC, browser-mode WebSocket) call this.
  */
 export function createRouter(handlers: Handlers, ctx: AppContext) {
+  const missing = Object.keys(contract).filter((m) => typeof (handlers as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0) throw new Error(`API methods without a handler: ${missing.join(', ')}`);
   return async function dispatch(methodName: unknown, rawParams: unknown): Promise<Outcome> {
     if (!isMethodName(methodName)) {
       return { ok: false, error: { code: 'BAD_REQUEST', message: `unknown method ${JSON.stringify(methodName)}` } };

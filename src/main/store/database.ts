@@ -9,15 +9,21 @@ export type { Database };
  * then enables WAL and foreign keys and applies pending migrations in one transaction.
  * A corrupt file or one written by a newer app version is refused and left untouched.
  */
-export function openProjectDatabase(file: string, { create }: { create: boolean }): Database {
+export function openProjectDatabase(file: string, { create, readOnly = false }: { create: boolean; readOnly?: boolean }): Database {
   let db: Database;
   try {
-    db = new BetterSqlite3(file, { fileMustExist: !create });
+    db = new BetterSqlite3(file, { fileMustExist: !create, readonly: readOnly });
   } catch (err) {
     throw new AppError('PROJECT_CORRUPT', `cannot open project database ${file}: ${(err as Error).message}`);
   }
   try {
     inspect(db, file);
+    if (readOnly) {
+      if (schemaVersion(db) < LATEST_SCHEMA_VERSION) {
+        throw new AppError('PROJECT_CORRUPT', `project database ${file} has an older schema (${schemaVersion(db)}); open the project once to upgrade it`);
+      }
+      return db;
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

@@ -62,6 +62,13 @@ export class ProjectLock {
     return lock;
   }
 
+  /** No lock at all, for read-only inspection. */
+  static none(): ProjectLock {
+    const lock = new ProjectLock('');
+    lock.released = true;
+    return lock;
+  }
+
   release(): void {
     if (this.released) return;
     this.released = true;

@@ -88,6 +88,21 @@ export class Project {
   }
 
   /**
+   * Read-only view of a project for inspection (CLI `info`): takes no lock, migrates nothing,
+   * so it works while the project is open elsewhere. Writes through it fail.
+   */
+  static inspect(dir: string): Project {
+    const root = resolve(dir);
+    if (!existsSync(join(root, PROJECT_DB))) {
+      throw new AppError(existsSync(root) ? 'NOT_A_PROJECT' : 'NOT_FOUND', `${root} is not a TokenUnify project (no ${PROJECT_DB})`);
+    }
+    const db = openProjectDatabase(join(root, PROJECT_DB), { create: false, readOnly: true });
+    const project = new Project(root, db, ProjectLock.none());
+    project.meta('id');
+    return project;
+  }
+
+  /**
    * A second connection to a project already open (and locked) in this process, for worker
    * threads. Refuses when the lock is not held by this process.
    */
@@ -138,7 +153,9 @@ export class Project {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      if (!this.db.readonly) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Another connection (a worker) may hold the WAL; SQLite checkpoints on its next open.
     } finally {
       this.db.close();
       this.lock.release();

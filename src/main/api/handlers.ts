@@ -1,0 +1,9 @@
+import { jobHandlers } from '../jobs/handlers';
+import { projectHandlers } from '../store/handlers';
+import type { Handlers, PartialHandlers } from './router';
+import { systemHandlers } from './system-handlers';
+
+const domains: PartialHandlers[] = [systemHandlers, projectHandlers, jobHandlers];
+
+/** Every API method's handler, collected from the domains. */
+export const handlers = Object.assign({}, ...domains) as Handlers;

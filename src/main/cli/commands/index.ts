@@ -1,0 +1,7 @@
+import type { CliCommand } from '../command';
+import { demoCommand } from './demo';
+import { infoCommand } from './info';
+import { serveCommand } from './serve';
+
+/** Every CLI command, in the order `tokenunify --help` lists them. */
+export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand];
