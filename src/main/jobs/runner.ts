@@ -143,7 +143,7 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
     this.active++;
     const script = workerScript();
     const data: WorkerData = { kind: job.info.kind, params: job.params, projectRoot: job.project?.root ?? null };
-    const worker = new Worker(script.url, { workerData: data, execArgv: script.execArgv });
+    const worker = new Worker(script.url, { workerData: { ...data, ...script.bootData } });
     job.worker = worker;
     const startedAt = new Date().toISOString();
     job.project?.db.prepare(`UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?`).run(startedAt, job.info.id);

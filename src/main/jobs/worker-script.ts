@@ -5,22 +5,25 @@ import { repoRoot, runningFromSource } from '../paths';
 
 export interface WorkerScript {
   url: URL;
-  execArgv: string[];
+  /** Extra workerData fields the script needs (the TS bootstrap's entry). */
+  bootData: Record<string, string>;
 }
 
 /**
- * Where the job worker's entry is: the bundled out/main/worker.js, or when running from
- * TypeScript sources (tests, tsx) the source file loaded through tsx.
+ * Where a worker's entry is: the bundled out/main/<name>.js, or when running from TypeScript
+ * sources (tests, tsx) the source file loaded through a tsx bootstrap.
  */
-export function workerScript(): WorkerScript {
+export function workerScript(name = 'worker', sourceEntry = 'src/main/jobs/worker-entry.ts'): WorkerScript {
   const root = repoRoot();
   if (!runningFromSource()) {
-    const built = join(root, 'out', 'main', 'worker.js');
-    if (existsSync(built)) return { url: pathToFileURL(built), execArgv: [] };
+    const built = join(root, 'out', 'main', `${name}.js`);
+    if (existsSync(built)) return { url: pathToFileURL(built), bootData: {} };
   }
-  const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   return {
-    url: pathToFileURL(join(root, 'src', 'main', 'jobs', 'worker-entry.ts')),
-    execArgv: ['--import', tsx],
+    url: pathToFileURL(join(root, 'src', 'main', 'jobs', 'ts-worker-boot.mjs')),
+    bootData: {
+      __entry: pathToFileURL(join(root, sourceEntry)).href,
+      __tsxApi: pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'esm', 'api', 'index.mjs')).href,
+    },
   };
 }
