@@ -1,0 +1,257 @@
+/**
+ * N-d Conv and ConvTranspose (ONNX semantics, NC + spatial layout).
+ * Gradients: input-gradient of Conv is a ConvTranspose (and vice versa); weight-gradients are
+ * convolutions of the input with the output-gradient, with batch and channel axes swapped
+ * (stride and dilation trade places). Weight gradients support group 1 and depthwise convs.
+ */
+import * as F from '../functional';
+import { type Node, type Value, shapeSize } from '../graph';
+import { attrInts, attrNum, defineOp, type LowerCtx } from '../registry';
+import { stridesOf, type Tensor } from '../tensor';
+
+interface ConvGeom {
+  strides: number[];
+  pads: number[];
+  dilations: number[];
+  group: number;
+  kernel: number[];
+}
+
+function geom(node: { attrs: Node['attrs'] }, w: { shape: readonly number[] }): ConvGeom {
+  const sp = w.shape.length - 2;
+  return {
+    strides: attrInts(node.attrs, 'strides', new Array(sp).fill(1)),
+    pads: attrInts(node.attrs, 'pads', new Array(2 * sp).fill(0)),
+    dilations: attrInts(node.attrs, 'dilations', new Array(sp).fill(1)),
+    group: attrNum(node.attrs, 'group', 1),
+    kernel: w.shape.slice(2),
+  };
+}
+
+function convOutSize(inp: number, k: number, s: number, d: number, pb: number, pe: number): number {
+  return Math.floor((inp + pb + pe - d * (k - 1) - 1) / s) + 1;
+}
+
+function convTOutSize(inp: number, k: number, s: number, d: number, pb: number, pe: number, op: number): number {
+  return s * (inp - 1) + op + (k - 1) * d + 1 - pb - pe;
+}
+
+/** Iterates all multi-indices of `shape` (row-major), calling fn with the index array. */
+function eachPos(shape: readonly number[], fn: (idx: number[], flat: number) => void): void {
+  const n = shapeSize(shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let f = 0; f < n; f++) {
+    fn(idx, f);
+    for (let a = shape.length - 1; a >= 0; a--) {
+      if (++idx[a] < shape[a]) break;
+      idx[a] = 0;
+    }
+  }
+}
+
+/** out[b, o, p] = sum_{c in group(o), k} w[o, c', k] * x[b, c, p*s + k*d - pb]. */
+function convEval(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom): Tensor {
+  const [B, C] = x.shape;
+  const O = w.shape[0];
+  const cpg = C / g.group;
+  const opg = O / g.group;
+  const inSp = x.shape.slice(2);
+  const sp = inSp.length;
+  const outSp = inSp.map((n, i) => convOutSize(n, g.kernel[i], g.strides[i], g.dilations[i], g.pads[i], g.pads[sp + i]));
+  const inStr = stridesOf(inSp);
+  const kSize = shapeSize(g.kernel);
+  const inSize = shapeSize(inSp);
+  const outSize = shapeSize(outSp);
+  const out = new Float64Array(B * O * outSize);
+  // Precompute for each (output position, kernel offset) the input offset or -1.
+  const offsets = new Int32Array(outSize * kSize);
+  eachPos(outSp, (p, pf) => {
+    eachPos(g.kernel, (k, kf) => {
+      let off = 0;
+      for (let a = 0; a < sp; a++) {
+        const c = p[a] * g.strides[a] + k[a] * g.dilations[a] - g.pads[a];
+        if (c < 0 || c >= inSp[a]) {
+          off = -1;
+          break;
+        }
+        off += c * inStr[a];
+      }
+      offsets[pf * kSize + kf] = off;
+    });
+  });
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < O; o++) {
+      const grp = Math.floor(o / opg);
+      const ob = (b * O + o) * outSize;
+      const bv = bias ? bias.data[o] : 0;
+      for (let pf = 0; pf < outSize; pf++) {
+        let acc = bv;
+        for (let ci = 0; ci < cpg; ci++) {
+          const xb = (b * C + grp * cpg + ci) * inSize;
+          const wb = (o * cpg + ci) * kSize;
+          for (let kf = 0; kf < kSize; kf++) {
+            const off = offsets[pf * kSize + kf];
+            if (off >= 0) acc += w.data[wb + kf] * x.data[xb + off];
+          }
+        }
+        out[ob + pf] = acc;
+      }
+    }
+  }
+  return { shape: [B, O, ...outSp], data: out };
+}
+
+/** out[b, o, q*s + k*d - pb] += x[b, c, q] * w[c, o', k] (w is [C, O/group, k...]). */
+function convTransposeEval(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom, outputPadding: number[]): Tensor {
+  const [B, C] = x.shape;
+  const opg = w.shape[1];
+  const O = opg * g.group;
+  const cpg = C / g.group;
+  const inSp = x.shape.slice(2);
+  const sp = inSp.length;
+  const outSp = inSp.map((n, i) => convTOutSize(n, g.kernel[i], g.strides[i], g.dilations[i], g.pads[i], g.pads[sp + i], outputPadding[i]));
+  const outStr = stridesOf(outSp);
+  const kSize = shapeSize(g.kernel);
+  const inSize = shapeSize(inSp);
+  const outSize = shapeSize(outSp);
+  const out = new Float64Array(B * O * outSize);
+  const offsets = new Int32Array(inSize * kSize);
+  eachPos(inSp, (q, qf) => {
+    eachPos(g.kernel, (k, kf) => {
+      let off = 0;
+      for (let a = 0; a < sp; a++) {
+        const c = q[a] * g.strides[a] + k[a] * g.dilations[a] - g.pads[a];
+        if (c < 0 || c >= outSp[a]) {
+          off = -1;
+          break;
+        }
+        off += c * outStr[a];
+      }
+      offsets[qf * kSize + kf] = off;
+    });
+  });
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const grp = Math.floor(c / cpg);
+      const xb = (b * C + c) * inSize;
+      for (let oi = 0; oi < opg; oi++) {
+        const o = grp * opg + oi;
+        const ob = (b * O + o) * outSize;
+        const wb = (c * opg + oi) * kSize;
+        for (let qf = 0; qf < inSize; qf++) {
+          const xv = x.data[xb + qf];
+          for (let kf = 0; kf < kSize; kf++) {
+            const off = offsets[qf * kSize + kf];
+            if (off >= 0) out[ob + off] += xv * w.data[wb + kf];
+          }
+        }
+      }
+    }
+  }
+  if (bias) for (let b = 0; b < B; b++) for (let o = 0; o < O; o++) for (let p = 0; p < outSize; p++) out[(b * O + o) * outSize + p] += bias.data[o];
+  return { shape: [B, O, ...outSp], data: out };
+}
+
+function swapBatchChannel(v: Value): Value {
+  const perm = v.shape.map((_, i) => i);
+  perm[0] = 1;
+  perm[1] = 0;
+  return F.transpose(v, perm);
+}
+
+function sliceKernel(r: Value, kernel: number[]): Value {
+  let out = r;
+  kernel.forEach((k, i) => (out = F.slice(out, 2 + i, 0, k)));
+  return out;
+}
+
+/** dW of a Conv: correlate x with dy over batch and space. */
+function convWeightGrad(x: Value, dy: Value, w: Value, g: ConvGeom): Value {
+  const [B, C] = x.shape;
+  const O = w.shape[0];
+  const sp = g.kernel.length;
+  const attrs = { strides: g.dilations, dilations: g.strides, pads: g.pads };
+  if (g.group === 1) {
+    const r = F.conv(swapBatchChannel(x), swapBatchChannel(dy), null, attrs); // [C, O, r...]
+    return swapBatchChannel(sliceKernel(r, g.kernel));
+  }
+  if (g.group === C && O === C) {
+    const xs = F.reshape(swapBatchChannel(x), [1, C * B, ...x.shape.slice(2)]);
+    const r = F.conv(xs, swapBatchChannel(dy), null, { ...attrs, group: C }); // [1, C, r...]
+    return F.reshape(sliceKernel(r, g.kernel), [C, 1, ...g.kernel]);
+  }
+  throw new Error(`Conv: weight gradient for group=${g.group} with ${C}->${O} channels is not supported (group 1 or depthwise only; spatial rank ${sp})`);
+}
+
+function biasGrad(dy: Value): Value {
+  return F.reduceSum(dy, dy.shape.map((_, i) => i).filter((i) => i !== 1));
+}
+
+function lowerConvLike(onnxOp: string, extra?: (node: Node) => Record<string, number[]>) {
+  return (node: Node, ctx: LowerCtx) => {
+    const g = geom(node, node.inputs[1]);
+    ctx.emit(onnxOp, node.inputs.map((v) => ctx.name(v)), [ctx.name(node.outputs[0])], {
+      strides: g.strides,
+      pads: g.pads,
+      dilations: g.dilations,
+      group: g.group,
+      kernel_shape: g.kernel,
+      ...(extra?.(node) ?? {}),
+    });
+  };
+}
+
+defineOp({
+  name: 'Conv',
+  infer: ([x, w, b], attrs) => {
+    const g = geom({ attrs }, w);
+    const sp = x.rank - 2;
+    if (w.rank !== x.rank) throw new Error(`Conv: weight ${w} rank differs from input ${x}`);
+    if (x.shape[1] !== w.shape[1] * g.group) throw new Error(`Conv: input ${x} has ${x.shape[1]} channels, weight ${w} expects ${w.shape[1] * g.group}`);
+    if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0])) throw new Error(`Conv: bias ${b} does not match weight ${w}`);
+    const outSp = x.shape.slice(2).map((n, i) => convOutSize(n, g.kernel[i], g.strides[i], g.dilations[i], g.pads[i], g.pads[sp + i]));
+    if (outSp.some((d) => d < 1)) throw new Error(`Conv: input ${x} is too small for kernel [${g.kernel}]`);
+    return [{ shape: [x.shape[0], w.shape[0], ...outSp], dtype: x.dtype }];
+  },
+  evaluate: ([x, w, b], attrs) => [convEval(x, w, b ?? null, geom({ attrs }, w))],
+  grad: (node, [dy]) => {
+    if (!dy) return node.inputs.map(() => null);
+    const [x, w, b] = node.inputs;
+    const g = geom(node, w);
+    const sp = g.kernel.length;
+    const outputPadding = x.shape.slice(2).map(
+      (n, i) => n - convTOutSize(dy.shape[2 + i], g.kernel[i], g.strides[i], g.dilations[i], g.pads[i], g.pads[sp + i], 0),
+    );
+    const dx = F.convTranspose(dy, w, null, { strides: g.strides, pads: g.pads, dilations: g.dilations, group: g.group, outputPadding });
+    const dw = convWeightGrad(x, dy, w, g);
+    return b ? [dx, dw, biasGrad(dy)] : [dx, dw];
+  },
+  lower: lowerConvLike('Conv'),
+});
+
+defineOp({
+  name: 'ConvTranspose',
+  infer: ([x, w, b], attrs) => {
+    const g = geom({ attrs }, w);
+    const sp = x.rank - 2;
+    const op = attrInts(attrs, 'output_padding', new Array(sp).fill(0));
+    if (x.shape[1] !== w.shape[0]) throw new Error(`ConvTranspose: input ${x} channels differ from weight ${w}`);
+    const O = w.shape[1] * g.group;
+    if (b && b.shape[0] !== O) throw new Error(`ConvTranspose: bias ${b} does not match ${O} outputs`);
+    const outSp = x.shape.slice(2).map((n, i) => convTOutSize(n, g.kernel[i], g.strides[i], g.dilations[i], g.pads[i], g.pads[sp + i], op[i]));
+    return [{ shape: [x.shape[0], O, ...outSp], dtype: x.dtype }];
+  },
+  evaluate: ([x, w, b], attrs) =>
+    [convTransposeEval(x, w, b ?? null, geom({ attrs }, w), attrInts(attrs, 'output_padding', new Array(x.shape.length - 2).fill(0)))],
+  grad: (node, [dy]) => {
+    if (!dy) return node.inputs.map(() => null);
+    const [x, w, b] = node.inputs;
+    const g = geom(node, w);
+    if (g.group !== 1) throw new Error('ConvTranspose: gradients are implemented for group 1 only');
+    const dx = F.conv(dy, w, null, { strides: g.strides, pads: g.pads, dilations: g.dilations });
+    const r = F.conv(swapBatchChannel(dy), swapBatchChannel(x), null, { strides: g.dilations, dilations: g.strides, pads: g.pads }); // [O, C, r...]
+    const dw = swapBatchChannel(sliceKernel(r, g.kernel));
+    return b ? [dx, dw, biasGrad(dy)] : [dx, dw];
+  },
+  lower: lowerConvLike('ConvTranspose', (node) => ({ output_padding: attrInts(node.attrs, 'output_padding') })),
+});
