@@ -1,0 +1,218 @@
+#include "seg_morphology.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "thread_pool.h"
+
+namespace tu::seg {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+/** 1D squared distance transform of f (kInf = no site) with sample spacing w, into d. */
+struct Edt1D {
+  std::vector<double> f, d, z;
+  std::vector<int> v;
+  explicit Edt1D(size_t n) : f(n), d(n), z(n + 1), v(n) {}
+
+  void Run(size_t n, double w) {
+    const double w2 = w * w;
+    int k = -1;
+    for (int q = 0; q < static_cast<int>(n); ++q) {
+      const double fq = f[q];
+      if (fq == kInf) continue;
+      double s = -kInf;
+      while (k >= 0) {
+        const int p = v[k];
+        s = ((fq + w2 * q * q) - (f[p] + w2 * double(p) * p)) / (2.0 * w2 * (q - p));
+        if (s > z[k]) break;
+        --k;
+      }
+      if (k < 0) s = -kInf;
+      ++k;
+      v[k] = q;
+      z[k] = s;
+    }
+    if (k < 0) {
+      std::fill(d.begin(), d.begin() + n, kInf);
+      return;
+    }
+    int j = 0;
+    for (int i = 0; i < static_cast<int>(n); ++i) {
+      while (j < k && z[j + 1] < i) ++j;
+      const double dx = i - v[j];
+      d[i] = w2 * dx * dx + f[v[j]];
+    }
+  }
+};
+
+/** Applies a per-line operation along one axis; `apply(buffer)` works on a gathered line. */
+template <class MakeWork, class Apply>
+void ForEachLine(float* data, Shape3 s, int axis, MakeWork makeWork, Apply apply) {
+  const size_t n = axis == 0 ? s.z : axis == 1 ? s.y : s.x;
+  const size_t stride = axis == 0 ? s.Plane() : axis == 1 ? s.x : 1;
+  const size_t lines = s.Size() / n;
+  ParallelFor(lines, std::max<size_t>(1, 4096 / std::max<size_t>(1, n)), [&](size_t begin, size_t end) {
+    auto work = makeWork(n);
+    for (size_t line = begin; line < end; ++line) {
+      size_t start;
+      if (axis == 2) {
+        start = line * s.x;
+      } else if (axis == 1) {
+        start = (line / s.x) * s.Plane() + (line % s.x);
+      } else {
+        start = line;
+      }
+      apply(work, data + start, n, stride);
+    }
+  });
+}
+
+}  // namespace
+
+void DistanceTransform(const uint8_t* foreground, Shape3 s, const double spacing[3], bool inPlane, float* out) {
+  const size_t total = s.Size();
+  ParallelFor(total, 1 << 16, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) out[i] = foreground[i] ? std::numeric_limits<float>::infinity() : 0.0f;
+  });
+  auto make = [](size_t n) { return Edt1D(n); };
+  for (int axis = 2; axis >= (inPlane ? 1 : 0); --axis) {
+    const size_t n = axis == 0 ? s.z : axis == 1 ? s.y : s.x;
+    if (n == 1 && axis != 2) continue;
+    const double w = spacing[axis];
+    ForEachLine(out, s, axis, make, [w](Edt1D& t, float* line, size_t len, size_t stride) {
+      for (size_t i = 0; i < len; ++i) {
+        const float val = line[i * stride];
+        t.f[i] = std::isinf(val) ? kInf : val;
+      }
+      t.Run(len, w);
+      for (size_t i = 0; i < len; ++i) line[i * stride] = static_cast<float>(t.d[i]);
+    });
+  }
+  ParallelFor(total, 1 << 16, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) out[i] = std::sqrt(out[i]);
+  });
+}
+
+void MaximumFilter(const float* in, Shape3 s, const int radius[3], float* out) {
+  std::copy(in, in + s.Size(), out);
+  for (int axis = 2; axis >= 0; --axis) {
+    const int r = radius[axis];
+    const size_t n = axis == 0 ? s.z : axis == 1 ? s.y : s.x;
+    if (r <= 0 || n == 1) continue;
+    struct Work {
+      std::vector<float> a, g, h;
+    };
+    auto make = [r](size_t len) {
+      const size_t padded = len + 2 * r;
+      return Work{std::vector<float>(padded), std::vector<float>(padded), std::vector<float>(padded)};
+    };
+    const size_t w = 2 * static_cast<size_t>(r) + 1;
+    // van Herk / Gil-Werman: three comparisons per sample whatever the window size.
+    ForEachLine(out, s, axis, make, [r, w](Work& t, float* line, size_t len, size_t stride) {
+      const size_t padded = len + 2 * r;
+      const float lo = -std::numeric_limits<float>::infinity();
+      for (size_t i = 0; i < padded; ++i) {
+        const bool inside = i >= static_cast<size_t>(r) && i < len + r;
+        t.a[i] = inside ? line[(i - r) * stride] : lo;
+      }
+      for (size_t i = 0; i < padded; ++i) t.g[i] = (i % w == 0) ? t.a[i] : std::max(t.g[i - 1], t.a[i]);
+      for (size_t i = padded; i-- > 0;)
+        t.h[i] = (i % w == w - 1 || i == padded - 1) ? t.a[i] : std::max(t.h[i + 1], t.a[i]);
+      for (size_t i = 0; i < len; ++i) line[i * stride] = std::max(t.h[i], t.g[i + 2 * r]);
+    });
+  }
+}
+
+namespace {
+
+uint32_t FindRoot(std::vector<uint32_t>& parent, uint32_t a) {
+  while (parent[a] != a) {
+    parent[a] = parent[parent[a]];
+    a = parent[a];
+  }
+  return a;
+}
+
+void Unite(std::vector<uint32_t>& parent, uint32_t a, uint32_t b) {
+  a = FindRoot(parent, a);
+  b = FindRoot(parent, b);
+  if (a == b) return;
+  if (a < b)
+    parent[b] = a;
+  else
+    parent[a] = b;
+}
+
+}  // namespace
+
+template <class L>
+uint32_t ConnectedComponents(const L* labels, Shape3 s, bool inPlane, uint32_t* out) {
+  // Two-pass labelling: provisional ids in raster order, equivalences by union-find
+  // (the smallest provisional id of a component is the one of its first voxel).
+  std::vector<uint32_t> parent(1, 0);
+  const size_t plane = s.Plane();
+  size_t i = 0;
+  for (size_t z = 0; z < s.z; ++z)
+    for (size_t y = 0; y < s.y; ++y)
+      for (size_t x = 0; x < s.x; ++x, ++i) {
+        const L l = labels[i];
+        if (l == 0) {
+          out[i] = 0;
+          continue;
+        }
+        uint32_t id = 0;
+        auto join = [&](size_t j) {
+          if (labels[j] != l) return;
+          if (id == 0)
+            id = out[j];
+          else if (out[j] != id)
+            Unite(parent, id, out[j]);
+        };
+        if (x > 0) join(i - 1);
+        if (y > 0) join(i - s.x);
+        if (z > 0 && !inPlane) join(i - plane);
+        if (id == 0) {
+          if (parent.size() >= 0xffffffffu) throw std::runtime_error("connected components: more than 2^32-1 components");
+          id = static_cast<uint32_t>(parent.size());
+          parent.push_back(id);
+        }
+        out[i] = id;
+      }
+  std::vector<uint32_t> final(parent.size(), 0);
+  uint32_t count = 0;
+  for (uint32_t p = 1; p < parent.size(); ++p) {
+    const uint32_t r = FindRoot(parent, p);
+    if (r == p) final[p] = ++count;
+    else final[p] = final[r];
+  }
+  const size_t n = s.Size();
+  ParallelFor(n, 1 << 16, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) out[k] = final[out[k]];
+  });
+  return count;
+}
+
+template uint32_t ConnectedComponents<uint8_t>(const uint8_t*, Shape3, bool, uint32_t*);
+template uint32_t ConnectedComponents<uint16_t>(const uint16_t*, Shape3, bool, uint32_t*);
+template uint32_t ConnectedComponents<uint32_t>(const uint32_t*, Shape3, bool, uint32_t*);
+template uint32_t ConnectedComponents<int32_t>(const int32_t*, Shape3, bool, uint32_t*);
+template uint32_t ConnectedComponents<uint64_t>(const uint64_t*, Shape3, bool, uint32_t*);
+
+uint32_t RelabelSequential(uint32_t* labels, size_t n, uint32_t maxLabel) {
+  std::vector<uint32_t> map(static_cast<size_t>(maxLabel) + 1, 0);
+  uint32_t count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t l = labels[i];
+    if (l == 0) continue;
+    uint32_t& m = map[l];
+    if (m == 0) m = ++count;
+    labels[i] = m;
+  }
+  return count;
+}
+
+}  // namespace tu::seg
