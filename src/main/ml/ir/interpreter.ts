@@ -14,12 +14,13 @@ function asTensor(v: Value, t: Tensor | ArrayLike<number>): Tensor {
   return { shape: [...v.shape], data: tt.data instanceof Float64Array ? tt.data : Float64Array.from(tt.data) };
 }
 
-/** Nodes needed to compute `targets`, in topological order. */
-export function neededNodes(graph: Graph, targets: readonly Value[]) {
+/** Nodes needed to compute `targets` (not looking past `given` values), in topological order. */
+export function neededNodes(graph: Graph, targets: readonly Value[], given?: ReadonlySet<Value>) {
   const need = new Set<number>();
   const stack = [...targets];
   while (stack.length) {
     const v = stack.pop()!;
+    if (given?.has(v)) continue;
     const p = v.producer;
     if (!p || need.has(p.id)) continue;
     need.add(p.id);

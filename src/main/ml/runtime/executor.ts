@@ -1,0 +1,221 @@
+/**
+ * Runs an IR graph with onnxruntime-node. With the 'onnx' scan backend the whole graph is one
+ * ONNX model (scans expanded to LinearAttention). With a host backend ('native' fused kernels,
+ * or 'js') the graph is split at scan ops: onnxruntime segments and host scans alternate,
+ * forward and backward alike, and tensors pass between them without copies.
+ */
+import type { Graph, Value } from '../ir/graph';
+import { neededNodes } from '../ir/interpreter';
+import { opDef } from '../ir/registry';
+import { rewrite } from '../ir/rewrite';
+import { encodeModel, lowerGraph } from '../onnx/lower';
+import { jsScanKernels, nativeScanKernels, type ScanCall, type ScanKernels } from '../scan/host';
+import { cachedSession, chooseProvider, defaultThreads, ort, type RuntimeOptions, sessionOptions } from './ort';
+
+export type ScanBackendPref = 'auto' | 'native' | 'onnx' | 'js';
+
+export interface ExecutorOptions extends RuntimeOptions {
+  scan?: ScanBackendPref;
+}
+
+export interface ExecutorInfo {
+  provider: 'cpu' | 'cuda';
+  providerReason: string;
+  scanBackend: 'onnx' | 'native' | 'js';
+  scanReason: string;
+  threads: number;
+  /** onnxruntime sessions per run. */
+  segments: number;
+  /** host ops per run. */
+  hostOps: number;
+}
+
+export interface ExecutorSpec {
+  outputs: Record<string, Value>;
+  /** Parameters baked in as initializers (inference); the rest are fed per run by name. */
+  weights?: Map<string, Float32Array>;
+  name?: string;
+}
+
+type Step =
+  | { kind: 'ort'; session: ort.InferenceSession; inputs: Map<string, Value>; outputs: Map<string, Value> }
+  | { kind: 'host'; node: Graph['nodes'][number] };
+
+export async function resolveScanBackend(pref: ScanBackendPref = 'auto'): Promise<{ kernels: ScanKernels | null; backend: ExecutorInfo['scanBackend']; reason: string }> {
+  if (pref === 'onnx') return { kernels: null, backend: 'onnx', reason: 'onnx scan requested (LinearAttention)' };
+  if (pref === 'js') return { kernels: jsScanKernels, backend: 'js', reason: 'JS scan requested' };
+  const native = await nativeScanKernels();
+  if (native.kernels) return { kernels: native.kernels, backend: 'native', reason: native.reason };
+  if (pref === 'native') throw new Error(`native scan requested but unavailable: ${native.reason}`);
+  return { kernels: null, backend: 'onnx', reason: `native scan unavailable (${native.reason}); using onnx LinearAttention` };
+}
+
+function tensorOf(v: Value, data: ArrayLike<number> | ArrayBufferView): ort.Tensor {
+  const dims = [...v.shape];
+  if (v.dtype === 'float32') {
+    const arr = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+    if (arr.length !== v.size) throw new Error(`feed '${v.name}' has ${arr.length} values, expected ${v.size} for shape [${v.shape}]`);
+    return new ort.Tensor('float32', arr, dims);
+  }
+  if (v.dtype === 'bool') return new ort.Tensor('bool', Uint8Array.from(data as ArrayLike<number>), dims);
+  return new ort.Tensor('int64', BigInt64Array.from(data as ArrayLike<number>, (x) => BigInt(x)), dims);
+}
+
+export class Executor {
+  private constructor(
+    readonly info: ExecutorInfo,
+    private readonly steps: Step[],
+    private readonly feedValues: Map<string, Value>,
+    private readonly targets: Map<string, Value>,
+    private readonly lastUse: Map<Value, number>,
+    private readonly kernels: ScanKernels | null,
+  ) {}
+
+  static async create(graph: Graph, spec: ExecutorSpec, opts: ExecutorOptions = {}): Promise<Executor> {
+    const choice = await chooseProvider(opts.device);
+    const threads = opts.threads ?? defaultThreads();
+    const scan = await resolveScanBackend(opts.scan);
+    const hostable = (op: string) => !!scan.kernels && !!opDef(op).hostable;
+    const { graph: g, map } = rewrite(graph, Object.values(spec.outputs), (n) => !hostable(n.op));
+    const targets = new Map(Object.entries(spec.outputs).map(([k, v]) => [k, map.get(v)!]));
+    const nodes = neededNodes(g, [...targets.values()]);
+
+    // ASAP staging: ORT node in segment s runs before host step s; host nodes consume segment outputs.
+    const segOf = new Map<Value, number>();
+    const hostStep = new Map<Value, number>();
+    const ortNodes: (typeof nodes)[] = [];
+    const hostNodes: (typeof nodes)[] = [];
+    for (const n of nodes) {
+      const host = hostable(n.op);
+      let s = 0;
+      for (const i of n.inputs) {
+        if (hostStep.has(i)) s = Math.max(s, hostStep.get(i)! + (host ? 0 : 1));
+        else if (segOf.has(i)) s = Math.max(s, segOf.get(i)!);
+      }
+      for (const o of n.outputs) (host ? hostStep : segOf).set(o, s);
+      const list = host ? hostNodes : ortNodes;
+      while (list.length <= s) list.push([]);
+      list[s].push(n);
+    }
+
+    const consumers = new Map<Value, number[]>(); // value -> step indices that read it
+    const steps: Step[] = [];
+    const stepOfNode = new Map<number, number>();
+    const nSeg = Math.max(ortNodes.length, hostNodes.length);
+    const plan: { kind: 'ort' | 'host'; nodes: typeof nodes }[] = [];
+    for (let s = 0; s < nSeg; s++) {
+      if (ortNodes[s]?.length) plan.push({ kind: 'ort', nodes: ortNodes[s] });
+      for (const hn of hostNodes[s] ?? []) plan.push({ kind: 'host', nodes: [hn] });
+    }
+    plan.forEach((p, k) => {
+      for (const n of p.nodes) {
+        stepOfNode.set(n.id, k);
+        for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), k]);
+      }
+    });
+    const targetSet = new Set(targets.values());
+    const opts2 = sessionOptions(choice, threads);
+    for (const [k, p] of plan.entries()) {
+      if (p.kind === 'host') {
+        steps.push({ kind: 'host', node: p.nodes[0] });
+        continue;
+      }
+      const inSeg = new Set(p.nodes.map((n) => n.id));
+      const extra = new Set<Value>();
+      const outs: Record<string, Value> = {};
+      for (const n of p.nodes) {
+        for (const i of n.inputs) if (i.producer && !inSeg.has(i.producer.id)) extra.add(i);
+        for (const o of n.outputs) {
+          const later = (consumers.get(o) ?? []).some((c) => c !== k);
+          if (later || targetSet.has(o)) outs[`v${o.id}`] = o;
+        }
+      }
+      const lowered = lowerGraph(g, { outputs: outs, extraInputs: [...extra], weights: spec.weights, name: `${spec.name ?? 'graph'}_seg${k}` });
+      const session = await cachedSession(encodeModel(lowered.model), opts2);
+      steps.push({ kind: 'ort', session, inputs: lowered.inputs, outputs: new Map(Object.entries(outs)) });
+    }
+    const lastUse = new Map<Value, number>();
+    for (const [v, cs] of consumers) lastUse.set(v, Math.max(...cs));
+    const feedValues = new Map<string, Value>();
+    for (const v of g.inputs) feedValues.set(v.name, v);
+    for (const [name, p] of g.params) if (!spec.weights?.has(name)) feedValues.set(name, p);
+    const info: ExecutorInfo = {
+      provider: choice.provider,
+      providerReason: choice.reason,
+      scanBackend: scan.backend,
+      scanReason: scan.reason,
+      threads,
+      segments: steps.filter((s) => s.kind === 'ort').length,
+      hostOps: steps.filter((s) => s.kind === 'host').length,
+    };
+    return new Executor(info, steps, feedValues, targets, lastUse, scan.kernels);
+  }
+
+  /** Names the run expects in `feeds` (graph inputs and non-baked parameters). */
+  get feedNames(): string[] {
+    return [...this.feedValues.keys()];
+  }
+
+  async run(feeds: Record<string, ArrayLike<number> | ArrayBufferView>): Promise<Record<string, Float32Array>> {
+    const env = new Map<Value, ort.Tensor>();
+    for (const [name, v] of this.feedValues) {
+      const f = feeds[name];
+      if (!f) throw new Error(`missing feed '${name}'`);
+      env.set(v, tensorOf(v, f));
+    }
+    const get = (v: Value): ort.Tensor => {
+      const t = env.get(v);
+      if (t) return t;
+      if (v.role === 'const') {
+        const c = tensorOf(v, v.data!);
+        env.set(v, c);
+        return c;
+      }
+      throw new Error(`executor: value ${v} not available`);
+    };
+    const keep = new Set(this.targets.values());
+    for (const [k, step] of this.steps.entries()) {
+      if (step.kind === 'ort') {
+        const inFeeds: Record<string, ort.Tensor> = {};
+        for (const [n, v] of step.inputs) inFeeds[n] = get(v);
+        const res = await step.session.run(inFeeds);
+        for (const [n, v] of step.outputs) env.set(v, res[n] as ort.Tensor);
+      } else {
+        await this.runHost(step.node, get, env);
+      }
+      for (const [v, last] of this.lastUse) if (last === k && !keep.has(v) && v.role === 'node') env.delete(v);
+    }
+    const out: Record<string, Float32Array> = {};
+    for (const [name, v] of this.targets) out[name] = get(v).data as Float32Array;
+    return out;
+  }
+
+  private async runHost(node: Graph['nodes'][number], get: (v: Value) => ort.Tensor, env: Map<Value, ort.Tensor>): Promise<void> {
+    const k = this.kernels!;
+    const arr = node.inputs.map((v) => get(v).data as Float32Array);
+    const [u, , A] = node.inputs;
+    const call: ScanCall = {
+      batch: u.shape[0],
+      dim: u.shape[1],
+      length: u.shape[2],
+      dstate: A.shape[1],
+      u: arr[0],
+      delta: arr[1],
+      A: arr[2],
+      Bm: arr[3],
+      Cm: arr[4],
+      Dskip: arr[5],
+      deltaBias: arr[6],
+      deltaSoftplus: node.attrs.deltaSoftplus !== false,
+      threads: this.info.threads,
+    };
+    if (node.op === 'SelectiveScan') {
+      env.set(node.outputs[0], tensorOf(node.outputs[0], await k.forward(call)));
+    } else if (node.op === 'SelectiveScanGrad') {
+      const g = await k.backward({ ...call, dy: arr[7] });
+      [g.du, g.ddelta, g.dA, g.dBm, g.dCm, g.dDskip, g.ddeltaBias].forEach((d, i) => env.set(node.outputs[i], tensorOf(node.outputs[i], d)));
+    } else {
+      throw new Error(`executor: no host kernel for ${node.op}`);
+    }
+  }
+}
