@@ -1,9 +1,10 @@
 import { jobHandlers } from '../jobs/handlers';
 import { projectHandlers } from '../store/handlers';
+import { volumeHandlers } from '../volumes/handlers';
 import type { Handlers, PartialHandlers } from './router';
 import { systemHandlers } from './system-handlers';
 
-const domains: PartialHandlers[] = [systemHandlers, projectHandlers, jobHandlers];
+const domains: PartialHandlers[] = [systemHandlers, projectHandlers, jobHandlers, volumeHandlers];
 
 /** Every API method's handler, collected from the domains. */
 export const handlers = Object.assign({}, ...domains) as Handlers;

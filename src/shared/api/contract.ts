@@ -3,6 +3,7 @@ import { jobsApi, JobInfo } from './jobs';
 import type { MethodSpec } from './method';
 import { ProjectInfo, projectsApi } from './projects';
 import { systemApi } from './system';
+import { volumesApi, volumesEvents } from './volumes';
 
 /**
  * The one API between the renderer and the main-process services. Electron IPC and the
@@ -13,6 +14,7 @@ export const contract = {
   ...systemApi,
   ...projectsApi,
   ...jobsApi,
+  ...volumesApi,
 } satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;
@@ -25,6 +27,7 @@ export const events = {
   'job.updated': JobInfo,
   'job.event': z.object({ jobId: z.string(), kind: z.string(), data: z.unknown() }),
   'project.changed': ProjectInfo.nullable(),
+  ...volumesEvents,
 } satisfies Record<string, z.ZodType>;
 
 export type Events = typeof events;
