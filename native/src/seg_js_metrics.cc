@@ -111,17 +111,16 @@ class BorderMaskTask : public Task {
     if (!info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "cremiBorderMask: maxDistance must be a number");
     maxDistance_ = info[2].As<Napi::Number>().DoubleValue();
     Keep(info[0]);
-    out_ = Napi::Uint8Array::New(info.Env(), shape_.Size());
-    Keep(out_);
+    out_.Allocate(info.Env(), shape_.Size());
   }
   void Execute() override { CremiBorderMask(labels_, shape_, maxDistance_, out_.Data()); }
-  Napi::Value Result(Napi::Env) override { return out_; }
+  Napi::Value Result(Napi::Env) override { return out_.Value(); }
 
  private:
   LabelView labels_;
   Shape3 shape_;
   double maxDistance_ = 0;
-  Napi::Uint8Array out_;
+  OutputArray<uint8_t> out_;
 };
 
 tu::Registrar registrar([](Napi::Env env, Napi::Object exports) {

@@ -22,18 +22,17 @@ class DistanceTask : public Task {
         throw Napi::RangeError::New(info.Env(), "distanceTransform: spacing must be 3 positive numbers [z, y, x]");
       for (int i = 0; i < 3; ++i) spacing_[i] = sp[i];
     }
-    out_ = Napi::Float32Array::New(info.Env(), shape_.Size());
-    Keep(out_);
+    out_.Allocate(info.Env(), shape_.Size());
   }
   void Execute() override { DistanceTransform(mask_, shape_, spacing_, inPlane_, out_.Data()); }
-  Napi::Value Result(Napi::Env) override { return out_; }
+  Napi::Value Result(Napi::Env) override { return out_.Value(); }
 
  private:
   Shape3 shape_;
   const uint8_t* mask_;
   double spacing_[3] = {1, 1, 1};
   bool inPlane_;
-  Napi::Float32Array out_;
+  OutputArray<float> out_;
 };
 
 class ComponentsTask : public Task {
@@ -45,15 +44,14 @@ class ComponentsTask : public Task {
       throw Napi::RangeError::New(info.Env(), "connectedComponents: labels length does not match the shape");
     Keep(info[0]);
     inPlane_ = BoolOpt(ObjectArg(info, 2), "inPlane", false);
-    out_ = Napi::Uint32Array::New(info.Env(), shape_.Size());
-    Keep(out_);
+    out_.Allocate(info.Env(), shape_.Size());
   }
   void Execute() override {
     count_ = VisitLabels(labels_, [&](auto* l) { return ConnectedComponents(l, shape_, inPlane_, out_.Data()); });
   }
   Napi::Value Result(Napi::Env env) override {
     auto r = Napi::Object::New(env);
-    r.Set("labels", out_);
+    r.Set("labels", out_.Value());
     r.Set("count", Napi::Number::New(env, count_));
     return r;
   }
@@ -63,7 +61,7 @@ class ComponentsTask : public Task {
   Shape3 shape_;
   bool inPlane_;
   uint32_t count_ = 0;
-  Napi::Uint32Array out_;
+  OutputArray<uint32_t> out_;
 };
 
 class MappingTask : public Task {
@@ -72,18 +70,21 @@ class MappingTask : public Task {
     if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
         !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
       throw Napi::TypeError::New(info.Env(), "applyMapping(fragments: Uint32Array, mapping: Uint32Array)");
-    frags_ = info[0].As<Napi::Uint32Array>();
+    auto frags = info[0].As<Napi::Uint32Array>();
+    frags_ = frags.Data();
+    count_ = frags.ElementLength();
+    Keep(frags);
     auto m = info[1].As<Napi::Uint32Array>();
     mapping_.assign(m.Data(), m.Data() + m.ElementLength());
-    Keep(frags_);
-    out_ = Napi::Uint32Array::New(info.Env(), frags_.ElementLength());
-    Keep(out_);
+    out_.Allocate(info.Env(), count_);
   }
-  void Execute() override { ApplyMapping(frags_.Data(), frags_.ElementLength(), mapping_, out_.Data()); }
-  Napi::Value Result(Napi::Env) override { return out_; }
+  void Execute() override { ApplyMapping(frags_, count_, mapping_, out_.Data()); }
+  Napi::Value Result(Napi::Env) override { return out_.Value(); }
 
  private:
-  Napi::Uint32Array frags_, out_;
+  const uint32_t* frags_;
+  size_t count_;
+  OutputArray<uint32_t> out_;
   std::vector<uint32_t> mapping_;
 };
 

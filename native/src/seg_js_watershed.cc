@@ -68,8 +68,7 @@ class FragmentsTask : public Task {
     if (mask_) Keep(o.Get("mask"));
     idOffset_ = NumberOpt(o, "idOffset", 0);
     if (idOffset_ < 0 || idOffset_ != std::floor(idOffset_)) throw Napi::RangeError::New(info.Env(), "idOffset must be a non-negative integer");
-    out_ = Napi::Uint32Array::New(info.Env(), shape_.Size());
-    Keep(out_);
+    out_.Allocate(info.Env(), shape_.Size());
   }
   void Execute() override {
     count_ = Fragments(affs_, shape_, mask_, options_, out_.Data());
@@ -83,7 +82,7 @@ class FragmentsTask : public Task {
   }
   Napi::Value Result(Napi::Env env) override {
     auto r = Napi::Object::New(env);
-    r.Set("fragments", out_);
+    r.Set("fragments", out_.Value());
     r.Set("count", Napi::Number::New(env, count_));
     return r;
   }
@@ -95,7 +94,7 @@ class FragmentsTask : public Task {
   const uint8_t* mask_ = nullptr;
   double idOffset_ = 0;
   uint32_t count_ = 0;
-  Napi::Uint32Array out_;
+  OutputArray<uint32_t> out_;
 };
 
 /** Fragments + region graph + agglomeration at several thresholds, in one call. */
@@ -115,13 +114,10 @@ class SegmentTask : public Task {
     thresholds_ = NumberListOpt(o, "thresholds");
     if (thresholds_.empty()) thresholds_ = {0.5};
     std::sort(thresholds_.begin(), thresholds_.end());
-    fragments_ = Napi::Uint32Array::New(info.Env(), shape_.Size());
-    Keep(fragments_);
+    fragments_.Allocate(info.Env(), shape_.Size());
     if (BoolOpt(o, "flat", false)) {
-      for (size_t t = 0; t < thresholds_.size(); ++t) {
-        flat_.push_back(Napi::Persistent(Napi::Uint32Array::New(info.Env(), shape_.Size())));
-        flatData_.push_back(flat_.back().Value().Data());
-      }
+      flat_.resize(thresholds_.size());
+      for (auto& f : flat_) f.Allocate(info.Env(), shape_.Size());
     }
   }
   void Execute() override {
@@ -131,12 +127,12 @@ class SegmentTask : public Task {
     graph.AddBlock(fragments_.Data(), affs_, shape_, halo);
     edgeCount_ = graph.EdgeCount();
     result_ = graph.Agglomerate(thresholds_, fragmentCount_);
-    for (size_t t = 0; t < flatData_.size(); ++t)
-      ApplyMapping(fragments_.Data(), shape_.Size(), result_.mappings[t], flatData_[t]);
+    for (size_t t = 0; t < flat_.size(); ++t)
+      ApplyMapping(fragments_.Data(), shape_.Size(), result_.mappings[t], flat_[t].Data());
   }
   Napi::Value Result(Napi::Env env) override {
     auto r = AgglomerationToJs(env, result_);
-    r.Set("fragments", fragments_);
+    r.Set("fragments", fragments_.Value());
     r.Set("fragmentCount", Napi::Number::New(env, fragmentCount_));
     r.Set("edgeCount", Napi::Number::New(env, double(edgeCount_)));
     if (!flat_.empty()) {
@@ -155,9 +151,8 @@ class SegmentTask : public Task {
   MergeFunction merge_;
   double quantile_;
   std::vector<double> thresholds_;
-  Napi::Uint32Array fragments_;
-  std::vector<Napi::Reference<Napi::Uint32Array>> flat_;
-  std::vector<uint32_t*> flatData_;
+  OutputArray<uint32_t> fragments_;
+  std::vector<OutputArray<uint32_t>> flat_;
   uint32_t fragmentCount_ = 0;
   size_t edgeCount_ = 0;
   AgglomerationResult result_;
@@ -349,8 +344,7 @@ class SplitTask : public Task {
       groups_ = std::max<uint32_t>(groups_, g);
     }
     if (seeds_.empty()) throw Napi::RangeError::New(info.Env(), "seededSplit: no seeds");
-    out_ = Napi::Uint16Array::New(info.Env(), n);
-    Keep(out_);
+    out_.Allocate(info.Env(), n);
   }
   void Execute() override {
     std::vector<uint8_t> fromLabels;
@@ -366,7 +360,7 @@ class SplitTask : public Task {
   }
   Napi::Value Result(Napi::Env env) override {
     auto r = Napi::Object::New(env);
-    r.Set("labels", out_);
+    r.Set("labels", out_.Value());
     auto sizes = Napi::Array::New(env, groups_);
     for (uint32_t g = 1; g <= groups_; ++g) sizes.Set(g - 1, Napi::Number::New(env, double(result_.groupSizes[g])));
     r.Set("groupSizes", sizes);
@@ -385,7 +379,7 @@ class SplitTask : public Task {
   std::vector<SplitSeed> seeds_;
   uint32_t groups_ = 0;
   SplitResult result_;
-  Napi::Uint16Array out_;
+  OutputArray<uint16_t> out_;
 };
 
 tu::Registrar registrar([](Napi::Env env, Napi::Object exports) {

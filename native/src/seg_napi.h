@@ -53,10 +53,29 @@ std::string StringOpt(Napi::Object o, const char* key, const std::string& fallba
 std::vector<double> NumberListOpt(Napi::Object o, const char* key);
 bool HasOpt(Napi::Object o, const char* key);
 
+/**
+ * A typed array allocated on the JS thread for a task to fill. Handles (napi_value) die
+ * with the call's scope, so the array is held by a persistent reference and the kernel
+ * writes through the raw pointer.
+ */
 template <class T>
-T* TypedData(Napi::TypedArrayOf<T> a) {
-  return a.Data();
-}
+class OutputArray {
+ public:
+  void Allocate(Napi::Env env, size_t n) {
+    auto a = Napi::TypedArrayOf<T>::New(env, n);
+    data_ = a.Data();
+    size_ = n;
+    ref_ = Napi::Persistent(a);
+  }
+  T* Data() const { return data_; }
+  size_t Size() const { return size_; }
+  Napi::TypedArrayOf<T> Value() const { return ref_.Value(); }
+
+ private:
+  Napi::Reference<Napi::TypedArrayOf<T>> ref_;
+  T* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 /** A new JS typed array holding a copy of `v`. */
 template <class T>
