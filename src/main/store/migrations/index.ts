@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { m001Initial } from './001-initial';
+import { m002Proofreading } from './002-proofreading';
 
 export interface Migration {
   /** Schema version after this migration; consecutive from 1. */
@@ -9,6 +10,6 @@ export interface Migration {
 }
 
 /** Every schema change is a new file here, appended in order. Never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [m001Initial];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Proofreading];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
