@@ -6,6 +6,8 @@ import type { TaskFn } from './types';
  */
 export const TASKS: Record<string, () => Promise<TaskFn<any, any>>> = {
   'demo.sleep': async () => (await import('./builtin-tasks')).sleepTask,
+  'volumes.import': async () => (await import('../volumes/tasks')).importTask,
+  'volumes.export': async () => (await import('../volumes/tasks')).exportTask,
 };
 
 export function isTaskKind(kind: string): boolean {
