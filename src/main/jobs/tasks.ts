@@ -6,6 +6,7 @@ import type { TaskFn } from './types';
  */
 export const TASKS: Record<string, () => Promise<TaskFn<any, any>>> = {
   'demo.sleep': async () => (await import('./builtin-tasks')).sleepTask,
+  'demo.populate': async () => (await import('../synthetic/demo-task')).populateDemoTask,
   'volumes.import': async () => (await import('../volumes/tasks')).importTask,
   'volumes.export': async () => (await import('../volumes/tasks')).exportTask,
 };

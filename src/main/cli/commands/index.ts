@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { demoCommand } from './demo';
 import { infoCommand } from './info';
 import { serveCommand } from './serve';
+import { exportCliCommand, importCliCommand } from '../../volumes/cli-commands';
 
 /** Every CLI command, in the order `tokenunify --help` lists them. */
-export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand];
+export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand, importCliCommand, exportCliCommand];

@@ -18,7 +18,7 @@ export const infoCommand: CliCommand = {
         io.out(`  id ${report.id}, schema v${report.schemaVersion}, created ${report.createdAt}`);
         io.out(`  layers: ${report.layers.length}`);
         for (const l of report.layers) {
-          io.out(`    ${l.name.padEnd(20)} ${l.kind.padEnd(10)} ${l.dtype.padEnd(8)} shape ${l.shape.join('x')}  res ${l.resolution.join('x')} nm  levels ${l.levels}`);
+          io.out(`    ${l.name.padEnd(20)} ${l.kind.padEnd(10)} ${l.dtype.padEnd(8)} shape ${l.shape.join('x')}  res ${l.resolution.join('x')} nm  levels ${l.levels.length}`);
         }
         io.out(`  models: ${report.models.length}`);
         for (const m of report.models) io.out(`    ${m.name} (${m.preset})`);
