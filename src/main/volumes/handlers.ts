@@ -6,17 +6,15 @@ import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { isTaskKind } from '../jobs/tasks';
 import type { Project } from '../store/project';
-import { assertBoxInShape, boxSize, chunkGridShape, formatShape, voxelCount, type Box, type Vec3 } from './box';
-import { sharedChunkCache } from './chunk-cache';
-import { sharedDecodePool } from './decode-pool';
+import { boxSize, formatShape, voxelCount, type Box, type Vec3 } from './box';
 import { bytesOf, isBigDType, type DType, type VoxelArray } from './dtypes';
 import { getLayer, listLayers, type LayerInfo } from './layers';
-import { assembleRegion } from './readers/chunked';
 import { listHdf5Datasets } from './readers/hdf5';
 import { detectFormat, openVolume } from './readers/open';
-import type { Chunk, VolumeReader } from './readers/types';
+import type { VolumeReader } from './readers/types';
 import { listZarrChildren } from './readers/zarr';
-import { isAllZero, VolumeStore } from './store/volume-store';
+import { VolumeService } from './service';
+import { isAllZero } from './store/volume-store';
 
 /** Job kinds the volume service registers for import and export. */
 const IMPORT_TASK = 'volumes.import';
@@ -45,44 +43,21 @@ function toApiLayer(l: LayerInfo): ApiLayerInfo {
   };
 }
 
-/** Open store readers per project (a VolumeStore is only metadata; chunks come through the shared cache). */
-const storeReaders = new WeakMap<Project, Map<string, Promise<VolumeStore>>>();
+/** One volume service per open project; it reads through the process-wide chunk cache. */
+const services = new WeakMap<Project, VolumeService>();
 
-function storeOf(project: Project, layer: LayerInfo): Promise<VolumeStore> {
-  let byLayer = storeReaders.get(project);
-  if (!byLayer) storeReaders.set(project, (byLayer = new Map()));
-  let p = byLayer.get(layer.id);
-  if (!p) {
-    p = VolumeStore.open(project.path(layer.uri));
-    p.catch(() => byLayer!.delete(layer.id));
-    byLayer.set(layer.id, p);
-  }
-  return p;
+export function volumeService(project: Project): VolumeService {
+  let s = services.get(project);
+  if (!s) services.set(project, (s = new VolumeService(project)));
+  return s;
 }
 
-function readLayerChunk(project: Project, layer: LayerInfo, level: number, coord: Vec3): Promise<Chunk> {
-  const lv = layer.levels[level];
-  if (!lv) throw new AppError('BAD_REQUEST', `layer '${layer.name}' has no level ${level} (levels 0-${layer.levels.length - 1})`);
-  const grid = chunkGridShape(lv.shape, lv.chunkShape);
-  if (!coord.every((c, i) => c < grid[i])) {
-    throw new AppError('BAD_REQUEST', `chunk ${coord.join(',')} is outside level ${level} of layer '${layer.name}' (grid ${formatShape(grid)})`);
-  }
-  return sharedChunkCache().getOrLoad(layer.id, level, coord, async () => {
-    if (layer.source === 'store') return (await storeOf(project, layer)).readChunk(level, coord);
-    const dataset = typeof layer.meta.dataset === 'string' ? layer.meta.dataset : undefined;
-    return sharedDecodePool().readChunk(layer.uri, dataset, layer.dtype, level, coord);
-  });
-}
-
-/** Reads a box of one level by assembling cached chunks. */
+/** Reads a box of one level (bounded, so one reply stays a few MB). */
 async function readLayerRegion(project: Project, layer: LayerInfo, level: number, box: Box): Promise<VoxelArray> {
-  const lv = layer.levels[level];
-  if (!lv) throw new AppError('BAD_REQUEST', `layer '${layer.name}' has no level ${level}`);
-  assertBoxInShape(box, lv.shape, `level ${level} of layer '${layer.name}'`);
   if (voxelCount(box) > MAX_REGION_VOXELS) {
     throw new AppError('TOO_LARGE', `region ${formatShape(boxSize(box))} of layer '${layer.name}' exceeds ${MAX_REGION_VOXELS} voxels; ask for smaller pieces`);
   }
-  return assembleRegion((lvl, c) => readLayerChunk(project, layer, lvl, c), layer.dtype, layer.levels, level, box);
+  return volumeService(project).readRegion(layer.id, level, box);
 }
 
 /** Statistics over the coarsest level (a central crop of it when even that is large). */
@@ -196,7 +171,6 @@ function announceWhenDone(ctx: AppContext, jobId: string, reason: 'imported' | '
   void ctx.jobs.wait(jobId).then((info) => {
     if (info.state !== 'succeeded') return;
     const layerId = (info.result as { layer?: { id?: string } } | null)?.layer?.id ?? null;
-    storeReaders.delete(ctx.requireProject());
     ctx.events.emit('layers.changed', { reason, layerId });
   });
 }
@@ -210,9 +184,10 @@ export const volumeHandlers: PartialHandlers = {
     const layer = getLayer(project, layerId);
     const lv = layer.levels[level];
     if (!lv) throw new AppError('BAD_REQUEST', `layer '${layer.name}' has no level ${level} (levels 0-${layer.levels.length - 1})`);
+    const service = volumeService(project);
     const chunks = await Promise.all(
       coords.map(async (coord) => {
-        const c = await readLayerChunk(project, layer, level, coord as Vec3);
+        const c = await service.readChunk(layer.id, level, coord as Vec3);
         return { coord, shape: c.shape, data: isAllZero(c.data) ? null : wireBytes(c.data) };
       }),
     );
@@ -252,12 +227,7 @@ export const volumeHandlers: PartialHandlers = {
     const project = ctx.requireProject();
     const layer = getLayer(project, layerId);
     if (confirmName !== layer.name) throw new AppError('BAD_REQUEST', `to delete layer '${layer.name}', confirm by typing its exact name`);
-    const service = (await import('./layers')) as Record<string, unknown>;
-    const remove = service.deleteLayer as ((p: Project, id: string) => Promise<unknown> | unknown) | undefined;
-    if (typeof remove !== 'function') throw new AppError('UNSUPPORTED', 'deleting layers is not available in this build');
-    await remove(project, layer.id);
-    sharedChunkCache().invalidateLayer(layer.id);
-    storeReaders.get(project)?.delete(layer.id);
+    await volumeService(project).deleteLayer(layer.id);
     ctx.events.emit('layers.changed', { reason: 'deleted', layerId: layer.id });
     return { deleted: true as const };
   },

@@ -1,22 +1,68 @@
-import { AppShell, Badge, Button, Group, Paper, Stack, Tabs, Text, Title, Tooltip } from '@mantine/core';
-import { useState } from 'react';
+import { AppShell, Badge, Button, Group, Tabs, Text, Title, Tooltip } from '@mantine/core';
+import { useState, useSyncExternalStore } from 'react';
 import type { ProjectInfo } from '@shared/api/projects';
 import { useApi } from '../../api/context';
 import { JobsDrawer } from '../jobs/JobsDrawer';
 import { isActive, useJobs } from '../jobs/useJobs';
+import { LayersPanel } from '../layers/LayersPanel';
+import { StatusBar } from '../viewer/StatusBar';
+import { Viewer } from '../viewer/Viewer';
+import { useViewer, ViewerProvider } from '../viewer/ViewerProvider';
 
 /**
  * The workspace frame: header (project, jobs), left panel (layers), viewer area, right panel
- * (segments, tools), status bar. Each feature fills its own slot.
+ * (segments, tools), status bar. Each feature fills its own slot; the viewer's controller
+ * (useViewer) is available to all of them.
  */
 export function Workspace({ project }: { project: ProjectInfo }) {
+  return (
+    <ViewerProvider project={project}>
+      <WorkspaceFrame project={project} />
+    </ViewerProvider>
+  );
+}
+
+/** Right-panel tabs features add (issue 4: Segments, Tools). */
+export interface SidePanel {
+  value: string;
+  label: string;
+  render: () => React.ReactNode;
+}
+
+const sidePanels: SidePanel[] = [];
+const sidePanelListeners = new Set<() => void>();
+let sidePanelVersion = 0;
+
+/** Adds a tab to the right panel; returns a function removing it. */
+export function registerSidePanel(panel: SidePanel): () => void {
+  sidePanels.push(panel);
+  sidePanelVersion++;
+  sidePanelListeners.forEach((l) => l());
+  return () => {
+    const i = sidePanels.indexOf(panel);
+    if (i >= 0) sidePanels.splice(i, 1);
+    sidePanelVersion++;
+    sidePanelListeners.forEach((l) => l());
+  };
+}
+
+function WorkspaceFrame({ project }: { project: ProjectInfo }) {
   const api = useApi();
   const jobs = useJobs();
   const [jobsOpen, setJobsOpen] = useState(false);
+  const [importOpen, setImportOpen] = useState(false);
   const active = jobs.filter(isActive).length;
+  useViewer();
+  useSyncExternalStore(
+    (cb) => {
+      sidePanelListeners.add(cb);
+      return () => sidePanelListeners.delete(cb);
+    },
+    () => sidePanelVersion,
+  );
 
   return (
-    <AppShell header={{ height: 48 }} navbar={{ width: 260, breakpoint: 0 }} aside={{ width: 300, breakpoint: 0 }} footer={{ height: 28 }} padding={0}>
+    <AppShell header={{ height: 44 }} navbar={{ width: 300, breakpoint: 0 }} aside={{ width: 300, breakpoint: 0 }} footer={{ height: 28 }} padding={0}>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group gap="sm">
@@ -38,34 +84,40 @@ export function Workspace({ project }: { project: ProjectInfo }) {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
-        <Title order={6} mb="xs">
-          Layers
-        </Title>
-        <Text size="xs" c="dimmed">
-          No layers yet.
-        </Text>
+        <LayersPanel projectPath={project.path} importOpen={importOpen} setImportOpen={setImportOpen} />
       </AppShell.Navbar>
-      <AppShell.Main style={{ height: '100vh' }}>
-        <Paper h="100%" radius={0} bg="dark.8" data-testid="viewer-area">
-          <Stack h="100%" align="center" justify="center">
-            <Text c="dimmed">Viewer</Text>
-          </Stack>
-        </Paper>
+      <AppShell.Main style={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
+        <div style={{ flex: 1, minHeight: 0 }}>
+          <Viewer onImport={() => setImportOpen(true)} />
+        </div>
       </AppShell.Main>
       <AppShell.Aside p="xs">
-        <Tabs defaultValue="segments">
-          <Tabs.List>
-            <Tabs.Tab value="segments">Segments</Tabs.Tab>
-            <Tabs.Tab value="tools">Tools</Tabs.Tab>
-          </Tabs.List>
-        </Tabs>
+        {sidePanels.length > 0 ? (
+          <Tabs defaultValue={sidePanels[0].value} keepMounted={false}>
+            <Tabs.List>
+              {sidePanels.map((p) => (
+                <Tabs.Tab key={p.value} value={p.value}>
+                  {p.label}
+                </Tabs.Tab>
+              ))}
+            </Tabs.List>
+            {sidePanels.map((p) => (
+              <Tabs.Panel key={p.value} value={p.value} pt="xs">
+                {p.render()}
+              </Tabs.Panel>
+            ))}
+          </Tabs>
+        ) : (
+          <Tabs defaultValue="segments">
+            <Tabs.List>
+              <Tabs.Tab value="segments">Segments</Tabs.Tab>
+              <Tabs.Tab value="tools">Tools</Tabs.Tab>
+            </Tabs.List>
+          </Tabs>
+        )}
       </AppShell.Aside>
       <AppShell.Footer px="sm">
-        <Group h="100%" gap="md">
-          <Text size="xs" c="dimmed" className="mono">
-            {project.path}
-          </Text>
-        </Group>
+        <StatusBar />
       </AppShell.Footer>
       <JobsDrawer opened={jobsOpen} onClose={() => setJobsOpen(false)} jobs={jobs} />
     </AppShell>

@@ -1,0 +1,60 @@
+import { Group, Kbd, Modal, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { KEY_BINDINGS, MOUSE_BINDINGS } from './core/keymap';
+import type { ViewerTool } from './tools/types';
+
+/** Every key and gesture the viewer (and the registered tools) respond to, from the binding tables. */
+export function HelpOverlay({ opened, onClose, tools }: { opened: boolean; onClose: () => void; tools: ViewerTool[] }) {
+  const groups = ['Navigate', 'View', 'Segments', 'Other'] as const;
+  const toolRows = tools.flatMap((t) => [
+    ...(t.hotkey ? [{ keys: [t.hotkey], description: `${t.label} tool` }] : []),
+    ...(t.shortcuts ?? []).map((s) => ({ keys: [s.label], description: `${t.label}: ${s.description}` })),
+  ]);
+  return (
+    <Modal opened={opened} onClose={onClose} title={<Title order={4}>Viewer controls</Title>} size="xl" data-testid="help-overlay">
+      <SimpleGrid cols={2} spacing="xl">
+        <Stack gap="md">
+          <Section title="Mouse" rows={MOUSE_BINDINGS.map((m) => ({ keys: [m.gesture], description: m.description }))} />
+          {toolRows.length > 0 && <Section title="Tools" rows={toolRows} />}
+        </Stack>
+        <Stack gap="md">
+          {groups.map((g) => (
+            <Section key={g} title={g} rows={KEY_BINDINGS.filter((b) => b.group === g)} />
+          ))}
+        </Stack>
+      </SimpleGrid>
+      <Text size="xs" c="dimmed" mt="md">
+        Keys act on the view under the pointer (or the last one used). Press ? or H to open this help, Esc to close it.
+      </Text>
+    </Modal>
+  );
+}
+
+function Section({ title, rows }: { title: string; rows: { keys: string[]; description: string }[] }) {
+  return (
+    <div>
+      <Text fw={600} size="sm" mb={4} c="teal.3">
+        {title}
+      </Text>
+      <Table verticalSpacing={3} horizontalSpacing="xs" withRowBorders={false}>
+        <Table.Tbody>
+          {rows.map((r) => (
+            <Table.Tr key={r.description}>
+              <Table.Td w={170}>
+                <Group gap={4} wrap="nowrap">
+                  {r.keys.map((k) => (
+                    <Kbd key={k} size="xs">
+                      {k}
+                    </Kbd>
+                  ))}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{r.description}</Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </div>
+  );
+}
