@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { m001Initial } from './001-initial';
 import { m002Proofreading } from './002-proofreading';
+import { m003TrainingRuns } from './003-training-runs';
 
 export interface Migration {
   /** Schema version after this migration; consecutive from 1. */
@@ -10,6 +11,6 @@ export interface Migration {
 }
 
 /** Every schema change is a new file here, appended in order. Never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Proofreading];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Proofreading, m003TrainingRuns];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
