@@ -16,6 +16,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src/main/app/electron-main.ts'),
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
           worker: resolve(import.meta.dirname, 'src/main/jobs/worker-entry.ts'),
+          'proofreading-mesh': resolve(import.meta.dirname, 'src/main/proofreading/mesh/mesh-worker.ts'),
         },
       },
     },

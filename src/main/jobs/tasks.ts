@@ -9,6 +9,8 @@ export const TASKS: Record<string, () => Promise<TaskFn<any, any>>> = {
   'demo.populate': async () => (await import('../synthetic/demo-task')).populateDemoTask,
   'volumes.import': async () => (await import('../volumes/tasks')).importTask,
   'volumes.export': async () => (await import('../volumes/tasks')).exportTask,
+  'proofreading.index': async () => (await import('../proofreading/tasks')).indexTask,
+  'proofreading.copyLayer': async () => (await import('../proofreading/tasks')).copyLayerTask,
 };
 
 export function isTaskKind(kind: string): boolean {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { jobsApi, JobInfo } from './jobs';
 import type { MethodSpec } from './method';
 import { ProjectInfo, projectsApi } from './projects';
+import { proofreadingApi, proofreadingEvents } from './proofreading';
 import { systemApi } from './system';
 import { volumesApi, volumesEvents } from './volumes';
 
@@ -15,6 +16,7 @@ export const contract = {
   ...projectsApi,
   ...jobsApi,
   ...volumesApi,
+  ...proofreadingApi,
 } satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;
@@ -28,6 +30,7 @@ export const events = {
   'job.event': z.object({ jobId: z.string(), kind: z.string(), data: z.unknown() }),
   'project.changed': ProjectInfo.nullable(),
   ...volumesEvents,
+  ...proofreadingEvents,
 } satisfies Record<string, z.ZodType>;
 
 export type Events = typeof events;
