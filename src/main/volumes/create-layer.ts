@@ -18,6 +18,8 @@ export interface NewLayerSpec {
   resolution: Vec3;
   /** Recorded in the layer's meta (e.g. { generator: 'synthetic', seed: 1 }). */
   meta?: Record<string, unknown>;
+  /** Store chunk shape; chosen from shape and resolution when absent (see chooseChunkShape). */
+  chunkShape?: Vec3;
 }
 
 /**
@@ -40,7 +42,12 @@ export async function createLayerFromRegions(
     }
     return isLabelKind(spec.kind) ? convertLabels(data, stored as 'uint32' | 'uint64', where) : data;
   };
-  return createStoredLayer(project, { name: spec.name, kind: spec.kind, dtype: stored, shape: spec.shape, resolution: spec.resolution, format: 'ome-zarr', meta: spec.meta }, read, sink);
+  return createStoredLayer(
+    project,
+    { name: spec.name, kind: spec.kind, dtype: stored, shape: spec.shape, resolution: spec.resolution, chunkShape: spec.chunkShape, meta: spec.meta },
+    read,
+    sink,
+  );
 }
 
 /** Writes an in-memory C-order [z][y][x] array as a new store layer (with pyramid). */

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../errors';
-import { repoRoot, runningFromSource } from '../paths';
+import { workerScript, type WorkerScript } from '../jobs/worker-script';
 import type { Vec3 } from './box';
 import { viewAs, type DType } from './dtypes';
 import type { Chunk } from './readers/types';
@@ -32,16 +31,12 @@ interface PoolWorker {
   pending: Map<number, Pending>;
 }
 
-/** Where the worker entry is: the bundled out/main/volume-worker.js, or the TypeScript source via tsx. */
-function workerEntry(): { url: URL; execArgv: string[] } | null {
-  const root = repoRoot();
-  if (!runningFromSource()) {
-    const built = join(root, 'out', 'main', 'volume-worker.js');
-    return existsSync(built) ? { url: pathToFileURL(built), execArgv: [] } : null;
-  }
-  const tsx = join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs');
-  if (!existsSync(tsx)) return null;
-  return { url: pathToFileURL(join(root, 'src', 'main', 'volumes', 'decode-worker.ts')), execArgv: ['--import', pathToFileURL(tsx).href] };
+/** The decode worker's entry: out/main/volume-worker.js when built, else the TS source via tsx. */
+function workerEntry(): WorkerScript | null {
+  const script = workerScript('volume-worker', 'src/main/volumes/decode-worker.ts');
+  // A bundle built without the volume-worker entry falls back to decoding inline.
+  const entry = script.bootData.__entry ?? script.url.href;
+  return existsSync(fileURLToPath(entry)) ? script : null;
 }
 
 /**
@@ -78,7 +73,7 @@ export class DecodePool {
   }
 
   private spawn(): PoolWorker {
-    const worker = new Worker(this.entry!.url, { execArgv: this.entry!.execArgv });
+    const worker = new Worker(this.entry!.url, { workerData: this.entry!.bootData });
     const pw: PoolWorker = { worker, pending: new Map() };
     worker.unref();
     worker.on('message', (m: DecodeReply) => {

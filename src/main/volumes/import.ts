@@ -33,6 +33,8 @@ export interface ImportResult {
 export interface ProgressSink {
   signal?: AbortSignal;
   progress?: (fraction: number, message: string) => void;
+  /** Bytes of one source block while writing level 0 (default 64 MiB); bounds memory. */
+  blockBytes?: number;
 }
 
 const STORE_DIR = 'volumes';
@@ -87,7 +89,7 @@ export interface StoredLayerSpec {
   shape: Vec3;
   resolution: Vec3;
   resolutionKnown?: boolean;
-  format?: string;
+  chunkShape?: Vec3;
   meta?: Record<string, unknown>;
 }
 
@@ -105,7 +107,7 @@ export async function createStoredLayer(project: Project, spec: StoredLayerSpec,
   const final = project.path(finalRel);
   let store: VolumeStore;
   try {
-    store = await buildStore(tmp, { dtype: spec.dtype, shape: spec.shape, resolution: spec.resolution, kind: spec.kind, name: spec.name }, read, sink);
+    store = await buildStore(tmp, { dtype: spec.dtype, shape: spec.shape, resolution: spec.resolution, kind: spec.kind, name: spec.name, chunkShape: spec.chunkShape }, read, sink);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
@@ -118,7 +120,7 @@ export async function createStoredLayer(project: Project, spec: StoredLayerSpec,
       kind: spec.kind,
       source: 'store',
       uri: finalRel,
-      format: spec.format ?? 'ome-zarr',
+      format: 'ome-zarr',
       dtype: spec.dtype,
       levels: levelsOf(store.levels),
       resolutionKnown: spec.resolutionKnown ?? true,

@@ -109,6 +109,8 @@ export async function listHdf5Datasets(path: string): Promise<Hdf5DatasetInfo[]>
     const out: Hdf5DatasetInfo[] = [];
     walk(mod, f, '', out);
     return out;
+  } catch (err) {
+    throw asCorrupt(err, path);
   } finally {
     f.close();
   }
@@ -184,6 +186,12 @@ export async function openHdf5(path: string, dataset?: string, kind: 'image' | '
     return new Hdf5Reader(path, f, node, dtype, levels, resolution, { dataset: name }, ndim);
   } catch (err) {
     f.close();
-    throw err;
+    throw asCorrupt(err, path);
   }
+}
+
+/** h5wasm reports damage as plain errors ("name not defined", ...): name the file instead. */
+function asCorrupt(err: unknown, path: string): AppError {
+  if (err instanceof AppError) return err;
+  return new AppError('CORRUPT_FILE', `${path}: cannot read its HDF5 structure (${(err as Error)?.message ?? err}); the file may be truncated or damaged`);
 }

@@ -8,8 +8,11 @@ import { compressionName, compressionSupported, decompressBlock, finishBlock } f
 import { corrupt, TAG, TiffFile, type IfdEntry } from './tiff-ifd';
 import { parseResolutionMetadata } from './tiff-metadata';
 
-/** Decoded strips/tiles kept per open file, so neighbouring reads do not decode twice. */
-const DECODED_CACHE_BYTES = 96 * 1024 * 1024;
+/**
+ * Decoded strips/tiles kept per open file, so a strip cut by a block boundary is decoded once
+ * (import reads chunk-deep slabs: about one strip per page needs to survive between blocks).
+ */
+const DECODED_CACHE_BYTES = 32 * 1024 * 1024;
 
 interface Geometry {
   tiled: boolean;
