@@ -2,16 +2,22 @@
 // so the queue is O(1) per operation instead of a heap's O(log n); it pops the lowest
 // level first and is first-in-first-out within a level.
 //
-// Flood (node-weighted) follows skimage.segmentation.watershed: a voxel takes the label
-// of the voxel that first reaches it and is queued with its own priority.
+// FloodNodes (node-weighted) follows skimage.segmentation.watershed: a voxel takes the
+// label of the voxel that first reaches it and is queued with its own priority.
 // FloodEdges (edge-weighted, for affinity graphs) is Prim's minimum spanning forest: a
 // voxel takes the label of the queued edge with the lowest level that reaches it, so a
 // single weak edge is enough to keep two basins apart.
+//
+// Both read small precomputed per-voxel arrays (levels, neighbour flags) instead of
+// dividing indices into coordinates: floods are memory-bound, so bytes per voxel matter.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "seg_types.h"
+#include "thread_pool.h"
 
 namespace tu::seg {
 
@@ -30,6 +36,12 @@ class BucketQueue {
     ++size_;
   }
   bool Empty() const { return size_ == 0; }
+  /** The entry `ahead` places after the next one in the current lowest bucket, or nullptr. */
+  const Entry* Peek(size_t ahead) const {
+    if (lowest_ >= buckets_.size()) return nullptr;
+    const size_t k = heads_[lowest_] + ahead;
+    return k < buckets_[lowest_].size() ? &buckets_[lowest_][k] : nullptr;
+  }
   /** Pops the oldest entry of the lowest level. Requires !Empty(). */
   Entry Pop() {
     uint32_t level = lowest_;
@@ -42,8 +54,11 @@ class BucketQueue {
       ClearBit(level);
     }
     --size_;
+    last_ = level;
     return entry;
   }
+  /** The level the last Pop() took its entry from. */
+  uint32_t LastLevel() const { return last_; }
 
  private:
   void SetBit(uint32_t l) {
@@ -76,90 +91,209 @@ class BucketQueue {
   std::vector<size_t> heads_;
   std::vector<uint64_t> words_, summary_;
   uint32_t lowest_ = 0xffffffffu;
+  uint32_t last_ = 0;
   size_t size_ = 0;
 };
 
+/** Per-voxel bits: which face neighbours exist, and whether the voxel may be labelled. */
+enum NeighbourFlag : uint8_t { kXm = 1, kXp = 2, kYm = 4, kYp = 8, kZm = 16, kZp = 32, kInside = 64 };
+
+/** What the node-weighted flood touches for one voxel, packed into one cache access. */
+template <class Level>
+struct NodeVoxel {
+  uint32_t label;
+  Level level;
+  uint8_t flags;
+};
+
 /**
- * Floods `labels` (in/out; non-zero entries are the seeds, 0 = not yet labelled) within
- * `mask` (nullptr = everywhere; 0 = never labelled) over face neighbours (4 in-plane
- * when `inPlane`, else 6). Priority of a voxel n reached from voxel v is
- * level(v, n, axis) (node-weighted maps ignore v; edge-weighted maps use the pair);
- * seeds are queued with seedLevel(v), in raster order. Volumes must hold < 2^32 voxels.
+ * The node flood graph: neighbour flags (z only when !inPlane; mask 0 clears kInside),
+ * levelOf(i) per voxel, labels 0.
  */
-template <class Level, class SeedLevel>
-void Flood(Shape3 s, bool inPlane, uint32_t levels, uint32_t* labels, const uint8_t* mask, Level level,
-           SeedLevel seedLevel) {
-  const size_t n = s.Size();
+template <class Level, class LevelOf>
+void BuildNodeGraph(Shape3 s, bool inPlane, const uint8_t* mask, LevelOf levelOf, std::vector<NodeVoxel<Level>>& g) {
+  g.resize(s.Size());
+  ParallelFor(s.z * s.y, 64, [&](size_t b, size_t e) {
+    for (size_t row = b; row < e; ++row) {
+      const size_t z = row / s.y, y = row % s.y;
+      uint8_t common = 0;
+      if (y > 0) common |= kYm;
+      if (y + 1 < s.y) common |= kYp;
+      if (!inPlane && z > 0) common |= kZm;
+      if (!inPlane && z + 1 < s.z) common |= kZp;
+      for (size_t x = 0; x < s.x; ++x) {
+        const size_t i = row * s.x + x;
+        uint8_t f = common;
+        if (x > 0) f |= kXm;
+        if (x + 1 < s.x) f |= kXp;
+        if (!mask || mask[i]) f |= kInside;
+        g[i] = NodeVoxel<Level>{0, static_cast<Level>(levelOf(i)), f};
+      }
+    }
+  });
+}
+
+/**
+ * Node-weighted flood over `g`: voxels with a non-zero label are the seeds (queued with
+ * their own level, in raster order); voxels without kInside are never labelled.
+ */
+template <class Level>
+void FloodNodes(Shape3 s, std::vector<NodeVoxel<Level>>& g, uint32_t levels) {
+  const size_t n = s.Size(), plane = s.Plane();
+  NodeVoxel<Level>* G = g.data();
   BucketQueue<uint32_t> queue(levels);
   for (size_t i = 0; i < n; ++i)
-    if (labels[i] != 0) queue.Push(seedLevel(i), static_cast<uint32_t>(i));
-  const size_t plane = s.Plane();
+    if (G[i].label != 0) queue.Push(G[i].level, static_cast<uint32_t>(i));
   while (!queue.Empty()) {
-    const uint32_t v = queue.Pop();
-    const uint32_t label = labels[v];
-    const size_t z = v / plane, rem = v - z * plane, y = rem / s.x, x = rem - y * s.x;
-    auto visit = [&](size_t nb, int axis) {
-      if (labels[nb] != 0 || (mask && !mask[nb])) return;
-      labels[nb] = label;
-      queue.Push(level(v, nb, axis), static_cast<uint32_t>(nb));
-    };
-    if (x > 0) visit(v - 1, 2);
-    if (x + 1 < s.x) visit(v + 1, 2);
-    if (y > 0) visit(v - s.x, 1);
-    if (y + 1 < s.y) visit(v + s.x, 1);
-    if (!inPlane) {
-      if (z > 0) visit(v - plane, 0);
-      if (z + 1 < s.z) visit(v + plane, 0);
+    if (const uint32_t* next = queue.Peek(8)) {
+      const size_t i = *next;
+      if (i >= s.x) __builtin_prefetch(&G[i - s.x], 1);
+      if (i + s.x < n) __builtin_prefetch(&G[i + s.x], 1);
+      if (i >= plane) __builtin_prefetch(&G[i - plane], 1);
+      if (i + plane < n) __builtin_prefetch(&G[i + plane], 1);
     }
-  }
-}
-
-/** Calls fn(neighbour, axis) for the face neighbours of voxel v. */
-template <class Fn>
-inline void ForEachNeighbour(Shape3 s, bool inPlane, size_t v, Fn&& fn) {
-  const size_t plane = s.Plane();
-  const size_t z = v / plane, rem = v - z * plane, y = rem / s.x, x = rem - y * s.x;
-  if (x > 0) fn(v - 1, 2);
-  if (x + 1 < s.x) fn(v + 1, 2);
-  if (y > 0) fn(v - s.x, 1);
-  if (y + 1 < s.y) fn(v + s.x, 1);
-  if (!inPlane) {
-    if (z > 0) fn(v - plane, 0);
-    if (z + 1 < s.z) fn(v + plane, 0);
+    const uint32_t v = queue.Pop();
+    const uint32_t label = G[v].label;
+    const uint8_t f = G[v].flags;
+    auto visit = [&](size_t nb) {
+      NodeVoxel<Level>& t = G[nb];
+      if (t.label != 0 || !(t.flags & kInside)) return;
+      t.label = label;
+      queue.Push(t.level, static_cast<uint32_t>(nb));
+    };
+    if (f & kXm) visit(v - 1);
+    if (f & kXp) visit(v + 1);
+    if (f & kYm) visit(v - s.x);
+    if (f & kYp) visit(v + s.x);
+    if (f & kZm) visit(v - plane);
+    if (f & kZp) visit(v + plane);
   }
 }
 
 /**
- * Edge-weighted flood: `labels` non-zero entries are seeds; edgeLevel(v, nb, axis) is the
- * priority of the edge between face neighbours v and nb (lower = stronger connection).
- * Every voxel reachable inside `mask` ends with the label of the seed it is joined to in
- * the minimum spanning forest (ties: first queued wins).
+ * Everything the edge-weighted flood touches for one voxel, packed together so that a
+ * voxel costs one cache miss, not five: its label, the priority levels of its edges to
+ * the previous voxel along z, y, x, and the best level it was queued with.
  */
-template <class EdgeLevel>
-void FloodEdges(Shape3 s, bool inPlane, uint32_t levels, uint32_t* labels, const uint8_t* mask, EdgeLevel edgeLevel) {
+template <class Level>
+struct FloodVoxel {
+  static constexpr Level kNone = std::numeric_limits<Level>::max();
+  uint32_t label;
+  Level edge[3];  // edge to v - e_c; kNone: no such neighbour, masked, or z in in-plane floods
+  Level best;
+};
+
+/**
+ * The flood graph of a volume from its affinities: edge level = round((1 - affinity) *
+ * (levels - 1)), levels <= kNone. The affinity of the edge between v and v - e_c is
+ * channel c at v. Labels start at 0.
+ */
+template <class Level>
+void BuildFloodGraph(const AffinityView& a, Shape3 s, bool inPlane, const uint8_t* mask, uint32_t levels,
+                     std::vector<FloodVoxel<Level>>& g) {
+  constexpr Level kNone = FloodVoxel<Level>::kNone;
+  const size_t plane = s.Plane();
+  g.resize(s.Size());
+  // uint8 affinities: one table lookup; float: the same rounding as Fixed16 then rescaling.
+  Level table[256];
+  for (uint32_t q = 0; q < 256; ++q) table[q] = static_cast<Level>((uint64_t(255u - q) * 257u * (levels - 1) + 32767u) / 65535u);
+  const float scale = static_cast<float>(levels - 1);
+  auto levelOf = [&](int c, size_t i) -> Level {
+    if (a.u8) return table[a.u8[c * a.channelStride + i]];
+    const float v = a.f32[c * a.channelStride + i];
+    const float strength = v > 0.0f ? (v < 1.0f ? 1.0f - v : 0.0f) : 1.0f;  // NaN -> 1
+    return static_cast<Level>(strength * scale + 0.5f);
+  };
+  ParallelFor(s.z * s.y, 64, [&](size_t b, size_t end) {
+    for (size_t row = b; row < end; ++row) {
+      const size_t z = row / s.y, y = row % s.y;
+      for (size_t x = 0; x < s.x; ++x) {
+        const size_t i = row * s.x + x;
+        FloodVoxel<Level>& v = g[i];
+        v.label = 0;
+        v.best = kNone;
+        v.edge[0] = v.edge[1] = v.edge[2] = kNone;
+        if (mask && !mask[i]) continue;
+        const bool has[3] = {!inPlane && z > 0, y > 0, x > 0};
+        const size_t back[3] = {plane, s.x, 1};
+        for (int c = 0; c < 3; ++c) {
+          if (!has[c] || (mask && !mask[i - back[c]])) continue;
+          v.edge[c] = levelOf(c, i);
+        }
+      }
+    }
+  });
+}
+
+/**
+ * Edge-weighted flood over `g`: voxels with a non-zero label are seeds. Every voxel
+ * connected to a seed by existing edges ends with the label of the seed it is joined to
+ * in a minimum spanning forest.
+ *
+ * Prim's algorithm with one shortcut: while popping level L nothing in the queue is below
+ * L, so a neighbour reached through an edge of level <= L belongs to the popping basin
+ * right away (only the order among equal levels differs from queueing it first). It is
+ * labelled at once and queued only to be expanded, which on real affinities (long runs of
+ * strong edges) saves most queue traffic. Ties otherwise: first queued wins.
+ */
+template <class Level>
+void FloodEdges(Shape3 s, std::vector<FloodVoxel<Level>>& g, uint32_t levels) {
+  constexpr Level kNone = FloodVoxel<Level>::kNone;
+  // A labelled voxel with best == kPending still has to be expanded; expanded voxels and
+  // seeds hold kNone. (Unlabelled voxels use best for their best queued level.)
+  constexpr Level kPending = 0;
   struct Entry {
     uint32_t index, label;
   };
-  const size_t n = s.Size();
+  const size_t n = s.Size(), plane = s.Plane();
+  FloodVoxel<Level>* G = g.data();
   BucketQueue<Entry> queue(levels);
-  // Best level queued per voxel so far: a voxel is only queued again through a better edge.
-  std::vector<uint32_t> best(n, 0xffffffffu);
+  uint32_t current = 0;
+  auto offer = [&](size_t nb, Level level, uint32_t label) {
+    if (level == kNone) return;  // checked first: nb may be out of range then
+    FloodVoxel<Level>& t = G[nb];
+    if (t.label != 0) return;
+    if (level <= current) {
+      t.label = label;
+      t.best = kPending;
+    } else {
+      if (level >= t.best) return;
+      t.best = level;
+    }
+    queue.Push(level, Entry{static_cast<uint32_t>(nb), label});
+  };
   auto expand = [&](size_t v, uint32_t label) {
-    ForEachNeighbour(s, inPlane, v, [&](size_t nb, int axis) {
-      if (labels[nb] != 0 || (mask && !mask[nb])) return;
-      const uint32_t level = edgeLevel(v, nb, axis);
-      if (level >= best[nb]) return;
-      best[nb] = level;
-      queue.Push(level, Entry{static_cast<uint32_t>(nb), label});
-    });
+    const FloodVoxel<Level>& here = G[v];
+    offer(v - 1, here.edge[2], label);
+    if (v + 1 < n) offer(v + 1, G[v + 1].edge[2], label);
+    offer(v - s.x, here.edge[1], label);
+    if (v + s.x < n) offer(v + s.x, G[v + s.x].edge[1], label);
+    offer(v - plane, here.edge[0], label);
+    if (v + plane < n) offer(v + plane, G[v + plane].edge[0], label);
   };
   for (size_t i = 0; i < n; ++i)
-    if (labels[i] != 0) expand(i, labels[i]);
+    if (G[i].label != 0) expand(i, G[i].label);
   while (!queue.Empty()) {
-    const Entry e = queue.Pop();
-    if (labels[e.index] != 0) continue;
-    labels[e.index] = e.label;
-    expand(e.index, e.label);
+    // The queue order is known in advance: fetch the voxels (and their y / z neighbours,
+    // lines of their own) a few pops ahead, so the misses overlap.
+    if (const Entry* next = queue.Peek(8)) {
+      const size_t i = next->index;
+      __builtin_prefetch(&G[i], 1);
+      if (i >= s.x) __builtin_prefetch(&G[i - s.x], 1);
+      if (i + s.x < n) __builtin_prefetch(&G[i + s.x], 1);
+      if (i >= plane) __builtin_prefetch(&G[i - plane], 1);
+      if (i + plane < n) __builtin_prefetch(&G[i + plane], 1);
+    }
+    const Entry en = queue.Pop();
+    current = queue.LastLevel();
+    FloodVoxel<Level>& v = G[en.index];
+    if (v.label == 0) {
+      v.label = en.label;
+    } else if (v.best != kPending) {
+      continue;  // stale: labelled through a better edge, or already expanded
+    }
+    v.best = kNone;
+    expand(en.index, v.label);
   }
 }
 

@@ -19,7 +19,7 @@ FragmentOptions ParseFragmentOptions(Napi::Object o) {
   f.minFragmentSize = static_cast<uint32_t>(std::max(0.0, NumberOpt(o, "minFragmentSize", 0)));
   f.levels = static_cast<uint32_t>(NumberOpt(o, "levels", f.levels));
   if (f.seedRadius < 0 || f.seedRadius > 1000) throw Napi::RangeError::New(o.Env(), "seedRadius must be in [0, 1000]");
-  if (f.levels < 2 || f.levels > 65536) throw Napi::RangeError::New(o.Env(), "levels must be in [2, 65536]");
+  if (f.levels < 2 || f.levels > 65535) throw Napi::RangeError::New(o.Env(), "levels must be in [2, 65535]");
   auto sp = NumberListOpt(o, "spacing");
   if (!sp.empty()) {
     if (sp.size() != 3 || !(sp[0] > 0 && sp[1] > 0 && sp[2] > 0))

@@ -12,61 +12,75 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-/** 1D squared distance transform of f (kInf = no site) with sample spacing w, into d. */
+/** 1D squared distance transform of a line in place (inf = no site), sample spacing w. */
 struct Edt1D {
-  std::vector<double> f, d, z;
+  std::vector<double> z, h;  // envelope breakpoints; f(q) + (w q)^2 of each envelope site
   std::vector<int> v;
-  explicit Edt1D(size_t n) : f(n), d(n), z(n + 1), v(n) {}
+  std::vector<float> f;
+  explicit Edt1D(size_t n) : z(n + 1), h(n), v(n), f(n) {}
 
-  void Run(size_t n, double w) {
+  void Run(float* line, size_t n, double w) {
     const double w2 = w * w;
+    std::copy(line, line + n, f.begin());
     int k = -1;
     for (int q = 0; q < static_cast<int>(n); ++q) {
-      const double fq = f[q];
-      if (fq == kInf) continue;
+      if (std::isinf(f[q])) continue;
+      const double hq = f[q] + w2 * double(q) * q;
       double s = -kInf;
       while (k >= 0) {
-        const int p = v[k];
-        s = ((fq + w2 * q * q) - (f[p] + w2 * double(p) * p)) / (2.0 * w2 * (q - p));
+        s = (hq - h[k]) / (2.0 * w2 * (q - v[k]));
         if (s > z[k]) break;
         --k;
       }
       if (k < 0) s = -kInf;
       ++k;
       v[k] = q;
+      h[k] = hq;
       z[k] = s;
     }
-    if (k < 0) {
-      std::fill(d.begin(), d.begin() + n, kInf);
-      return;
-    }
+    if (k < 0) return;  // no site: the line stays infinite
     int j = 0;
     for (int i = 0; i < static_cast<int>(n); ++i) {
       while (j < k && z[j + 1] < i) ++j;
       const double dx = i - v[j];
-      d[i] = w2 * dx * dx + f[v[j]];
+      line[i] = static_cast<float>(w2 * dx * dx + f[v[j]]);
     }
   }
 };
 
-/** Applies a per-line operation along one axis; `apply(buffer)` works on a gathered line. */
+/**
+ * Applies apply(work, line, length) to every line of `data` along `axis`, in place, in
+ * parallel. Lines along x are used where they lie; lines along y and z are gathered in
+ * groups of kGroup neighbouring columns, so every cache line read serves kGroup lines.
+ */
+constexpr size_t kGroup = 16;
+
 template <class MakeWork, class Apply>
 void ForEachLine(float* data, Shape3 s, int axis, MakeWork makeWork, Apply apply) {
-  const size_t n = axis == 0 ? s.z : axis == 1 ? s.y : s.x;
-  const size_t stride = axis == 0 ? s.Plane() : axis == 1 ? s.x : 1;
-  const size_t lines = s.Size() / n;
-  ParallelFor(lines, std::max<size_t>(1, 4096 / std::max<size_t>(1, n)), [&](size_t begin, size_t end) {
+  if (axis == 2) {
+    const size_t lines = s.z * s.y;
+    ParallelFor(lines, std::max<size_t>(1, 8192 / s.x), [&](size_t begin, size_t end) {
+      auto work = makeWork(s.x);
+      for (size_t line = begin; line < end; ++line) apply(work, data + line * s.x, s.x);
+    });
+    return;
+  }
+  const size_t n = axis == 0 ? s.z : s.y;
+  const size_t stride = axis == 0 ? s.Plane() : s.x;
+  const size_t outer = axis == 0 ? s.y : s.z;  // the other axis besides x
+  const size_t groupsPerRow = (s.x + kGroup - 1) / kGroup;
+  ParallelFor(outer * groupsPerRow, std::max<size_t>(1, 2048 / (n * kGroup)), [&](size_t begin, size_t end) {
     auto work = makeWork(n);
-    for (size_t line = begin; line < end; ++line) {
-      size_t start;
-      if (axis == 2) {
-        start = line * s.x;
-      } else if (axis == 1) {
-        start = (line / s.x) * s.Plane() + (line % s.x);
-      } else {
-        start = line;
-      }
-      apply(work, data + start, n, stride);
+    std::vector<float> buf(kGroup * n);
+    for (size_t g = begin; g < end; ++g) {
+      const size_t o = g / groupsPerRow, x0 = (g % groupsPerRow) * kGroup;
+      const size_t width = std::min(kGroup, s.x - x0);
+      float* base = data + (axis == 0 ? o * s.x : o * s.Plane()) + x0;
+      for (size_t i = 0; i < n; ++i)
+        for (size_t k = 0; k < width; ++k) buf[k * n + i] = base[i * stride + k];
+      for (size_t k = 0; k < width; ++k) apply(work, buf.data() + k * n, n);
+      for (size_t i = 0; i < n; ++i)
+        for (size_t k = 0; k < width; ++k) base[i * stride + k] = buf[k * n + i];
     }
   });
 }
@@ -75,22 +89,33 @@ void ForEachLine(float* data, Shape3 s, int axis, MakeWork makeWork, Apply apply
 
 void DistanceTransform(const uint8_t* foreground, Shape3 s, const double spacing[3], bool inPlane, float* out) {
   const size_t total = s.Size();
-  ParallelFor(total, 1 << 16, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) out[i] = foreground[i] ? std::numeric_limits<float>::infinity() : 0.0f;
+  // Along x the input is binary: the squared distance to the nearest zero in the row is two
+  // scans away; the lower-envelope transform is only needed for the later axes.
+  const double wx2 = spacing[2] * spacing[2];
+  ParallelFor(s.z * s.y, std::max<size_t>(1, 8192 / s.x), [&](size_t b, size_t e) {
+    for (size_t row = b; row < e; ++row) {
+      const uint8_t* f = foreground + row * s.x;
+      float* o = out + row * s.x;
+      const long inf = std::numeric_limits<long>::max() / 4;
+      long last = -inf;
+      for (size_t x = 0; x < s.x; ++x) {
+        if (!f[x]) last = static_cast<long>(x);
+        o[x] = static_cast<float>(static_cast<long>(x) - last);  // distance to the zero on the left
+      }
+      last = inf;
+      for (size_t x = s.x; x-- > 0;) {
+        if (!f[x]) last = static_cast<long>(x);
+        const double d = std::min<double>(o[x], double(last - static_cast<long>(x)));
+        o[x] = d > double(s.x) ? std::numeric_limits<float>::infinity() : static_cast<float>(d * d * wx2);
+      }
+    }
   });
   auto make = [](size_t n) { return Edt1D(n); };
-  for (int axis = 2; axis >= (inPlane ? 1 : 0); --axis) {
-    const size_t n = axis == 0 ? s.z : axis == 1 ? s.y : s.x;
-    if (n == 1 && axis != 2) continue;
+  for (int axis = 1; axis >= (inPlane ? 1 : 0); --axis) {
+    const size_t n = axis == 0 ? s.z : s.y;
+    if (n == 1) continue;
     const double w = spacing[axis];
-    ForEachLine(out, s, axis, make, [w](Edt1D& t, float* line, size_t len, size_t stride) {
-      for (size_t i = 0; i < len; ++i) {
-        const float val = line[i * stride];
-        t.f[i] = std::isinf(val) ? kInf : val;
-      }
-      t.Run(len, w);
-      for (size_t i = 0; i < len; ++i) line[i * stride] = static_cast<float>(t.d[i]);
-    });
+    ForEachLine(out, s, axis, make, [w](Edt1D& t, float* line, size_t len) { t.Run(line, len, w); });
   }
   ParallelFor(total, 1 << 16, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) out[i] = std::sqrt(out[i]);
@@ -112,17 +137,17 @@ void MaximumFilter(const float* in, Shape3 s, const int radius[3], float* out) {
     };
     const size_t w = 2 * static_cast<size_t>(r) + 1;
     // van Herk / Gil-Werman: three comparisons per sample whatever the window size.
-    ForEachLine(out, s, axis, make, [r, w](Work& t, float* line, size_t len, size_t stride) {
+    ForEachLine(out, s, axis, make, [r, w](Work& t, float* line, size_t len) {
       const size_t padded = len + 2 * r;
       const float lo = -std::numeric_limits<float>::infinity();
       for (size_t i = 0; i < padded; ++i) {
         const bool inside = i >= static_cast<size_t>(r) && i < len + r;
-        t.a[i] = inside ? line[(i - r) * stride] : lo;
+        t.a[i] = inside ? line[i - r] : lo;
       }
       for (size_t i = 0; i < padded; ++i) t.g[i] = (i % w == 0) ? t.a[i] : std::max(t.g[i - 1], t.a[i]);
       for (size_t i = padded; i-- > 0;)
         t.h[i] = (i % w == w - 1 || i == padded - 1) ? t.a[i] : std::max(t.h[i + 1], t.a[i]);
-      for (size_t i = 0; i < len; ++i) line[i * stride] = std::max(t.h[i], t.g[i + 2 * r]);
+      for (size_t i = 0; i < len; ++i) line[i] = std::max(t.h[i], t.g[i + 2 * r]);
     });
   }
 }

@@ -65,7 +65,7 @@ struct AffinityView {
     const float a = f32[k];
     if (!(a > 0.0f)) return 0;  // also maps NaN to 0
     if (a >= 1.0f) return 65535u;
-    return static_cast<uint32_t>(std::lround(a * 65535.0f));
+    return static_cast<uint32_t>(a * 65535.0f + 0.5f);
   }
   /** One of 256 bins (bin b stands for b / 255). */
   uint8_t Bin(int c, size_t i) const {
@@ -74,7 +74,7 @@ struct AffinityView {
     const float a = f32[k];
     if (!(a > 0.0f)) return 0;
     if (a >= 1.0f) return 255;
-    return static_cast<uint8_t>(std::lround(a * 255.0f));
+    return static_cast<uint8_t>(a * 255.0f + 0.5f);
   }
 };
 

@@ -14,50 +14,47 @@ namespace tu::seg {
 namespace {
 
 /**
- * Marks voxels inside cells: in the mask, and every affinity of the voxel's face edges
- * (within the used axes) above 1 - boundaryThreshold. Taking the weakest edge makes a
+ * Marks voxels inside cells: in the mask, and every existing face edge (within the flood
+ * graph, i.e. the used axes) weaker than the limit level. Taking the weakest edge makes a
  * boundary that is a single low affinity wide still separate the two cells' seeds.
  */
-void InteriorMask(const AffinityView& a, Shape3 s, bool inPlane, const uint8_t* mask, double boundaryThreshold,
+template <class Level>
+void InteriorMask(const std::vector<FloodVoxel<Level>>& g, Shape3 s, const uint8_t* mask, double limit,
                   std::vector<uint8_t>& inside) {
-  const size_t plane = s.Plane();
-  inside.resize(s.Size());
-  const size_t extent[3] = {s.z, s.y, s.x};
-  const size_t stride[3] = {plane, s.x, 1};
-  const float minAffinity = static_cast<float>(1.0 - boundaryThreshold);
-  ParallelFor(s.z * s.y, 16, [&](size_t b, size_t e) {
-    for (size_t row = b; row < e; ++row) {
-      const size_t z = row / s.y, y = row % s.y;
-      for (size_t x = 0; x < s.x; ++x) {
-        const size_t i = row * s.x + x;
-        const size_t coord[3] = {z, y, x};
-        float weakest = 1.0f;
-        for (int c = inPlane ? 1 : 0; c < 3; ++c) {
-          if (coord[c] > 0) weakest = std::min(weakest, a.At(c, i));
-          if (coord[c] + 1 < extent[c]) weakest = std::min(weakest, a.At(c, i + stride[c]));
-        }
-        inside[i] = (!mask || mask[i]) && weakest > minAffinity;
+  constexpr Level kNone = FloodVoxel<Level>::kNone;
+  const size_t n = s.Size(), plane = s.Plane();
+  inside.resize(n);
+  ParallelFor(n, 1 << 14, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) {
+      if (mask && !mask[i]) {
+        inside[i] = 0;
+        continue;
       }
+      // Edges to v + e_c live in the neighbour; past a row / section end they read the
+      // next row's first voxel, whose edge is kNone, so no coordinates are needed.
+      Level weakest = 0;
+      auto see = [&](Level l) {
+        if (l != kNone && l > weakest) weakest = l;
+      };
+      see(g[i].edge[0]);
+      see(g[i].edge[1]);
+      see(g[i].edge[2]);
+      if (i + 1 < n) see(g[i + 1].edge[2]);
+      if (i + s.x < n) see(g[i + s.x].edge[1]);
+      if (i + plane < n) see(g[i + plane].edge[0]);
+      inside[i] = weakest < limit;
     }
   });
-}
-
-/** Priority level of the edge between face neighbours v and nb: 0 for affinity 1. */
-inline uint32_t EdgeLevel(const AffinityView& a, size_t v, size_t nb, int axis, uint32_t levels) {
-  const uint32_t fixed = a.Fixed16(axis, v > nb ? v : nb);
-  return static_cast<uint32_t>((uint64_t(65535u - fixed) * (levels - 1) + 32767u) / 65535u);
 }
 
 /** Labels mask voxels no seed reached with one new id per connected leftover region. */
 uint32_t LabelLeftovers(Shape3 s, bool inPlane, const uint8_t* mask, uint32_t next, uint32_t* out) {
   const size_t n = s.Size();
-  std::vector<uint8_t> left(n);
   bool any = false;
-  for (size_t i = 0; i < n; ++i) {
-    left[i] = out[i] == 0 && (!mask || mask[i]);
-    any |= left[i] != 0;
-  }
+  for (size_t i = 0; i < n && !any; ++i) any = out[i] == 0 && (!mask || mask[i]);
   if (!any) return next;
+  std::vector<uint8_t> left(n);
+  for (size_t i = 0; i < n; ++i) left[i] = out[i] == 0 && (!mask || mask[i]);
   std::vector<uint32_t> cc(n);
   const uint32_t k = ConnectedComponents(left.data(), s, inPlane, cc.data());
   for (size_t i = 0; i < n; ++i)
@@ -65,15 +62,46 @@ uint32_t LabelLeftovers(Shape3 s, bool inPlane, const uint8_t* mask, uint32_t ne
   return next + k;
 }
 
+/**
+ * Per-thread buffers reused from one region (section) to the next: fresh large
+ * allocations cost page faults and zeroing that rival the watershed itself.
+ */
+template <class Level>
+struct RegionScratch {
+  std::vector<FloodVoxel<Level>> graph;
+  std::vector<uint8_t> inside;
+  std::vector<float> dist, peak;
+
+  static RegionScratch& ForThisThread() {
+    thread_local RegionScratch scratch;
+    return scratch;
+  }
+  /** Keeps section-sized buffers for the next region, hands big 3D ones back. */
+  void Trim(size_t n) {
+    if (n <= (size_t{1} << 22)) return;
+    std::vector<FloodVoxel<Level>>().swap(graph);
+    std::vector<uint8_t>().swap(inside);
+    std::vector<float>().swap(dist);
+    std::vector<float>().swap(peak);
+  }
+};
+
 /** Fragments of one contiguous region (a section, a block or the whole volume). */
-uint32_t FragmentRegion(const AffinityView& a, Shape3 s, const uint8_t* mask, const FragmentOptions& o,
-                        uint32_t* out) {
+template <class Level>
+uint32_t FragmentRegionT(const AffinityView& a, Shape3 s, const uint8_t* mask, const FragmentOptions& o,
+                         uint32_t* out) {
   const bool inPlane = !o.threeD;
   const size_t n = s.Size();
-  std::vector<uint8_t> inside;
-  InteriorMask(a, s, inPlane, mask, o.boundaryThreshold, inside);
+  RegionScratch<Level>& scratch = RegionScratch<Level>::ForThisThread();
+  std::vector<FloodVoxel<Level>>& graph = scratch.graph;
+  BuildFloodGraph(a, s, inPlane, mask, o.levels, graph);
 
-  std::vector<float> dist(n), peak(n);
+  std::vector<uint8_t>& inside = scratch.inside;
+  InteriorMask(graph, s, mask, o.boundaryThreshold * (o.levels - 1), inside);
+  std::vector<float>& dist = scratch.dist;
+  std::vector<float>& peak = scratch.peak;
+  dist.resize(n);
+  peak.resize(n);
   DistanceTransform(inside.data(), s, o.spacing, inPlane, dist.data());
   const int r = static_cast<int>(std::lround(o.seedRadius));
   const int rz = inPlane ? 0 : static_cast<int>(std::lround(o.seedRadius * o.spacing[2] / o.spacing[0]));
@@ -81,16 +109,18 @@ uint32_t FragmentRegion(const AffinityView& a, Shape3 s, const uint8_t* mask, co
   MaximumFilter(dist.data(), s, radius, peak.data());
   for (size_t i = 0; i < n; ++i)
     inside[i] = inside[i] && dist[i] >= o.minSeedDistance && dist[i] >= peak[i];
-  std::vector<float>().swap(dist);
-  std::vector<float>().swap(peak);
-
   uint32_t count = ConnectedComponents(inside.data(), s, inPlane, out);
-  std::vector<uint8_t>().swap(inside);
-  const uint32_t levels = o.levels;
-  auto edgeLevel = [&a, levels](size_t v, size_t nb, int axis) { return EdgeLevel(a, v, nb, axis, levels); };
-  FloodEdges(s, inPlane, levels, out, mask, edgeLevel);
-  count = LabelLeftovers(s, inPlane, mask, count, out);
 
+  auto flood = [&] {
+    for (size_t i = 0; i < n; ++i) {
+      graph[i].label = out[i];
+      graph[i].best = FloodVoxel<Level>::kNone;
+    }
+    FloodEdges(s, graph, o.levels);
+    for (size_t i = 0; i < n; ++i) out[i] = graph[i].label;
+  };
+  flood();
+  count = LabelLeftovers(s, inPlane, mask, count, out);
   if (o.minFragmentSize > 1 && count > 1) {
     std::vector<uint64_t> size(count + 1, 0);
     for (size_t i = 0; i < n; ++i) ++size[out[i]];
@@ -99,11 +129,17 @@ uint32_t FragmentRegion(const AffinityView& a, Shape3 s, const uint8_t* mask, co
     if (anySmall) {
       for (size_t i = 0; i < n; ++i)
         if (size[out[i]] < o.minFragmentSize) out[i] = 0;
-      FloodEdges(s, inPlane, levels, out, mask, edgeLevel);
+      flood();
       count = LabelLeftovers(s, inPlane, mask, count, out);
     }
   }
+  scratch.Trim(n);
   return RelabelSequential(out, n, count);
+}
+
+uint32_t FragmentRegion(const AffinityView& a, Shape3 s, const uint8_t* mask, const FragmentOptions& o,
+                        uint32_t* out) {
+  return o.levels <= 255 ? FragmentRegionT<uint8_t>(a, s, mask, o, out) : FragmentRegionT<uint16_t>(a, s, mask, o, out);
 }
 
 /** Copies the (3, box) affinities of a box of a volume into a contiguous buffer. */
@@ -142,7 +178,7 @@ void CopyBox(const T* src, Shape3 vol, const Box3& box, T* dst, bool toVolume) {
 
 uint32_t Fragments(const AffinityView& a, Shape3 s, const uint8_t* mask, const FragmentOptions& o, uint32_t* out) {
   if (s.Size() >= 0xfffffff0ull) throw std::invalid_argument("fragments: a region must hold fewer than 2^32 voxels; process the volume block-wise");
-  if (o.levels < 2 || o.levels > 65536) throw std::invalid_argument("fragments: levels must be in [2, 65536]");
+  if (o.levels < 2 || o.levels > 65535) throw std::invalid_argument("fragments: levels must be in [2, 65535]");
   Shape3 grid = o.blockShape;
   if (grid.Size() == 0) grid = o.threeD ? s : Shape3{1, s.y, s.x};
   grid = {std::min(grid.z, s.z), std::min(grid.y, s.y), std::min(grid.x, s.x)};
@@ -214,28 +250,37 @@ SplitResult SeededSplit(Shape3 s, const uint8_t* mask, const SplitSource& src, c
     l = seed.group;
   }
 
-  if (src.kind == SplitSource::kImage) {
+  if (src.kind == SplitSource::kAffinities) {
+    std::vector<FloodVoxel<uint16_t>> graph;
+    BuildFloodGraph(src.affinities, s, inPlane, mask, 65535, graph);
+    for (size_t i = 0; i < n; ++i) graph[i].label = labels[i];
+    FloodEdges(s, graph, 65535);
+    for (size_t i = 0; i < n; ++i) labels[i] = graph[i].label;
+  } else if (src.kind == SplitSource::kImage) {
     const uint8_t* img = src.image;
     const bool dark = src.darkBoundaries;
-    auto lv = [img, dark](size_t i) -> uint32_t { return dark ? 255u - img[i] : img[i]; };
-    Flood(s, inPlane, 256, labels.data(), mask, [&](size_t, size_t nb, int) { return lv(nb); }, lv);
-  } else if (src.kind == SplitSource::kBoundary) {
+    std::vector<NodeVoxel<uint8_t>> graph;
+    BuildNodeGraph<uint8_t>(s, inPlane, mask, [&](size_t i) { return dark ? 255 - img[i] : img[i]; }, graph);
+    for (size_t i = 0; i < n; ++i) graph[i].label = labels[i];
+    FloodNodes(s, graph, 256);
+    for (size_t i = 0; i < n; ++i) labels[i] = graph[i].label;
+  } else {
     // Quantise to 16 bits over the value range inside the mask, so any scale works.
+    const float* b = src.boundary;
     float lo = std::numeric_limits<float>::infinity(), hi = -lo;
     for (size_t i = 0; i < n; ++i)
-      if ((!mask || mask[i]) && std::isfinite(src.boundary[i])) lo = std::min(lo, src.boundary[i]), hi = std::max(hi, src.boundary[i]);
+      if ((!mask || mask[i]) && std::isfinite(b[i])) lo = std::min(lo, b[i]), hi = std::max(hi, b[i]);
     const double scale = hi > lo ? 65535.0 / (double(hi) - lo) : 0.0;
-    const float* b = src.boundary;
-    auto lv = [b, lo, scale](size_t i) -> uint32_t {
+    auto levelOf = [&](size_t i) -> uint16_t {
       const float v = b[i];
-      if (!std::isfinite(v)) return v < 0 ? 0u : 65535u;
-      return static_cast<uint32_t>(std::lround(std::clamp((double(v) - lo) * scale, 0.0, 65535.0)));
+      if (!std::isfinite(v)) return v < 0 ? 0 : 65535;
+      return static_cast<uint16_t>(std::clamp((double(v) - lo) * scale, 0.0, 65535.0) + 0.5);
     };
-    Flood(s, inPlane, 65536, labels.data(), mask, [&](size_t, size_t nb, int) { return lv(nb); }, lv);
-  } else {
-    const AffinityView a = src.affinities;
-    auto edge = [&a](size_t v, size_t nb, int axis) { return EdgeLevel(a, v, nb, axis, 65536); };
-    FloodEdges(s, inPlane, 65536, labels.data(), mask, edge);
+    std::vector<NodeVoxel<uint16_t>> graph;
+    BuildNodeGraph<uint16_t>(s, inPlane, mask, levelOf, graph);
+    for (size_t i = 0; i < n; ++i) graph[i].label = labels[i];
+    FloodNodes(s, graph, 65536);
+    for (size_t i = 0; i < n; ++i) labels[i] = graph[i].label;
   }
 
   SplitResult r;

@@ -14,7 +14,8 @@ struct FragmentOptions {
   bool threeD = false;
   /**
    * A voxel is inside a cell (a seed candidate) when 1 - (the weakest affinity of its face
-   * edges) is below this; the distance transform measures the distance to the others.
+   * edges), quantised like the flood levels, is below this; the distance transform
+   * measures the distance to the other voxels.
    */
   double boundaryThreshold = 0.5;
   /** Seeds are distance maxima within a window of this half-width (voxels, in-plane). */
@@ -25,8 +26,8 @@ struct FragmentOptions {
   double spacing[3] = {1, 1, 1};
   /** Fragments smaller than this are dissolved and re-flooded from their neighbours. */
   uint32_t minFragmentSize = 0;
-  /** Priority levels edge strengths (1 - affinity) are quantised to for the flood. */
-  uint32_t levels = 256;
+  /** Priority levels edge strengths (1 - affinity) are quantised to for the flood (<= 65535). */
+  uint32_t levels = 255;
   /** When set (all > 0), fragments never cross this block grid: block-wise runs reproduce it. */
   Shape3 blockShape;
 };

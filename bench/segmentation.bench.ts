@@ -1,0 +1,401 @@
+/**
+ * Segmentation benchmark (issue 7 items 5-6, issue 4 split preview):
+ *   1. watershed + agglomeration throughput (voxels/s) vs skimage.segmentation.watershed
+ *      and vigra.analysis.watershedsNew on the same affinities, and the quality (VOI,
+ *      ARAND against the ground truth) of each;
+ *   2. metrics (VOI + adapted Rand) time vs skimage.metrics on a 100x1024x1024 pair;
+ *   3. seeded split preview time on a 10-million-voxel segment.
+ *
+ *   npx tsx bench/segmentation.bench.ts [--quick] [--no-python]
+ *
+ * Data: ../shared/data/cardona2010/neurites.tif (30x512x512, labels relabelled by 3D
+ * connected components, 0 = membrane) when present and readable, else a synthetic Voronoi
+ * volume. There is no trained model here, so the affinities are DERIVED FROM THE GROUND
+ * TRUTH: targets of the labels, blurred in-plane and with uniform noise (see makeAffinities).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import {
+  connectedComponentsSync,
+  evaluateSegmentation,
+  labelsToAffinities,
+  MetricsAccumulator,
+  segmentAffinities,
+  segmentBlockwise,
+  InMemoryBlockStore,
+  seededSplitSync,
+  seededSplit,
+  type SegmentationMetrics,
+  type Shape3,
+} from '../src/main/segmentation';
+import { referencePython, runPython } from '../tests/helpers/python';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const usePython = !args.includes('--no-python');
+const CARDONA = join(import.meta.dirname, '..', '..', 'shared', 'data', 'cardona2010');
+const work = mkdtempSync(join(tmpdir(), 'tu-seg-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await fn();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { value, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+const fmt = (x: number, d = 3) => x.toFixed(d);
+const mvox = (voxels: number, ms: number) => `${fmt(voxels / ms / 1000, 2)} Mvoxel/s`;
+const py = usePython ? referencePython(['numpy', 'scipy', 'skimage', 'vigra', 'tifffile']) : null;
+
+function machine(): string {
+  const c = cpus();
+  return `${c[0]?.model ?? 'unknown CPU'}, ${c.length} cores, ${fmt(totalmem() / 2 ** 30, 0)} GiB, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+}
+
+/** Ground truth: cardona2010 neurites by 3D connected components, else a synthetic volume. */
+function groundTruth(): { gt: Uint32Array; shape: Shape3; source: string } {
+  const tif = join(CARDONA, 'neurites.tif');
+  if (py && existsSync(tif)) {
+    const raw = join(work, 'neurites.u16');
+    runPython(`import tifffile, numpy as np\ntifffile.imread(${JSON.stringify(tif)}).astype(np.uint16).tofile(${JSON.stringify(raw)})`);
+    const shape: Shape3 = [30, 512, 512];
+    const ids = new Uint16Array(readFileSync(raw).buffer.slice(0));
+    const { labels, count } = connectedComponentsSync(ids, shape);
+    return { gt: labels, shape, source: `cardona2010 neurites.tif, relabelled by 3D connected components (6-connectivity): ${count} objects, 0 = membrane (ignored)` };
+  }
+  // Synthetic: jittered-grid Voronoi cells, 3D, anisotropic (z distances x4), 1-voxel background walls.
+  const shape: Shape3 = [30, 512, 512];
+  const [Z, Y, X] = shape;
+  const r = rng(7);
+  const cell = 24;
+  const gy = Math.ceil(Y / cell) + 1;
+  const gx = Math.ceil(X / cell) + 1;
+  const cz = Math.ceil(Z / 6) + 1;
+  const centres = Array.from({ length: cz * gy * gx }, (_, k) => {
+    const z = Math.floor(k / (gy * gx));
+    const y = Math.floor(k / gx) % gy;
+    const x = k % gx;
+    return [(z + r()) * 6, (y + r()) * cell, (x + r()) * cell];
+  });
+  const gt = new Uint32Array(Z * Y * X);
+  for (let z = 0; z < Z; z++)
+    for (let y = 0; y < Y; y++)
+      for (let x = 0; x < X; x++) {
+        const kz = Math.floor(z / 6);
+        const ky = Math.floor(y / cell);
+        const kx = Math.floor(x / cell);
+        let best = 0;
+        let bestD = Infinity;
+        for (let dz = -1; dz <= 1; dz++)
+          for (let dy = -1; dy <= 1; dy++)
+            for (let dx = -1; dx <= 1; dx++) {
+              const iz = kz + dz;
+              const iy = ky + dy;
+              const ix = kx + dx;
+              if (iz < 0 || iy < 0 || ix < 0 || iz >= cz || iy >= gy || ix >= gx) continue;
+              const k = (iz * gy + iy) * gx + ix;
+              const c = centres[k];
+              const d = ((z - c[0]) * 4) ** 2 + (y - c[1]) ** 2 + (x - c[2]) ** 2;
+              if (d < bestD) {
+                bestD = d;
+                best = k + 1;
+              }
+            }
+        gt[(z * Y + y) * X + x] = best;
+      }
+  return { gt, shape, source: `synthetic Voronoi volume ${shape.join('x')} (cardona2010 or python tifffile not available)` };
+}
+
+/**
+ * Affinities "predicted" from the ground truth: targets (offsets -1 z/y/x), then each
+ * channel blurred with a 3x3 in-plane box and given uniform noise in [-0.25, 0.25],
+ * mapped to [0.05, 0.95] before the noise and clipped to [0, 1].
+ */
+function makeAffinities(gt: Uint32Array, shape: Shape3): Float32Array {
+  const [Z, Y, X] = shape;
+  const n = Z * Y * X;
+  const clean = labelsToAffinities(gt, shape);
+  const out = new Float32Array(3 * n);
+  const r = rng(11);
+  for (let c = 0; c < 3; c++)
+    for (let z = 0; z < Z; z++)
+      for (let y = 0; y < Y; y++)
+        for (let x = 0; x < X; x++) {
+          let s = 0;
+          let k = 0;
+          for (let yy = Math.max(0, y - 1); yy <= Math.min(Y - 1, y + 1); yy++)
+            for (let xx = Math.max(0, x - 1); xx <= Math.min(X - 1, x + 1); xx++) {
+              s += clean[c * n + (z * Y + yy) * X + xx];
+              k++;
+            }
+          const v = 0.05 + 0.9 * (s / k) + (r() - 0.5) * 0.5;
+          out[c * n + (z * Y + y) * X + x] = Math.min(1, Math.max(0, v));
+        }
+  return out;
+}
+
+interface Row {
+  method: string;
+  ms: number;
+  voxelsPerS: number;
+  quality: SegmentationMetrics;
+  note: string;
+}
+
+function row(r: Row): string {
+  const q = r.quality;
+  return `${r.method.padEnd(44)} ${fmt(r.ms, 0).padStart(8)} ms ${fmt(r.voxelsPerS / 1e6, 2).padStart(7)} Mvox/s  VOI split ${fmt(q.voiSplit)} merge ${fmt(q.voiMerge)} ARAND ${fmt(q.arand, 4)}  ${r.note}`;
+}
+
+const PY_WATERSHED = `
+import json, time, sys
+import numpy as np
+from scipy import ndimage
+from skimage.segmentation import watershed
+import vigra
+Z, Y, X = SHAPE
+a = np.fromfile(WORK + '/affs.f32', dtype=np.float32).reshape(3, Z, Y, X)
+b = (1.0 - a.mean(0)).astype(np.float32)  # node boundary map for the node-weighted watersheds
+inside = b < 0.5
+out = {}
+t = time.perf_counter()
+m2 = np.zeros((Z, Y, X), np.uint32)
+off = 0
+for z in range(Z):
+    d = ndimage.distance_transform_edt(inside[z])
+    peaks = (d >= 1) & (d == ndimage.maximum_filter(d, size=9))
+    m, k = ndimage.label(peaks)
+    m[m > 0] += off
+    off += k
+    m2[z] = m
+out['seeds2d_s'] = time.perf_counter() - t
+t = time.perf_counter()
+d = ndimage.distance_transform_edt(inside)
+peaks = (d >= 1) & (d == ndimage.maximum_filter(d, size=9))
+m3, k3 = ndimage.label(peaks)
+m3 = m3.astype(np.uint32)
+out['seeds3d_s'] = time.perf_counter() - t
+out['seeds2d'] = int(off); out['seeds3d'] = int(k3)
+
+t = time.perf_counter()
+w = np.zeros((Z, Y, X), np.int32)
+for z in range(Z):
+    w[z] = watershed(b[z], m2[z].astype(np.int32))
+out['skimage2d_s'] = time.perf_counter() - t
+w.astype(np.uint32).tofile(WORK + '/skimage2d.u32')
+t = time.perf_counter()
+w = watershed(b, m3.astype(np.int32))
+out['skimage3d_s'] = time.perf_counter() - t
+w.astype(np.uint32).tofile(WORK + '/skimage3d.u32')
+t = time.perf_counter()
+v = np.zeros((Z, Y, X), np.uint32)
+for z in range(Z):
+    v[z] = vigra.analysis.watershedsNew(b[z], neighborhood=4, seeds=m2[z])[0]
+out['vigra2d_s'] = time.perf_counter() - t
+v.tofile(WORK + '/vigra2d.u32')
+t = time.perf_counter()
+v = vigra.analysis.watershedsNew(b, neighborhood=6, seeds=m3)[0]
+out['vigra3d_s'] = time.perf_counter() - t
+np.asarray(v, dtype=np.uint32).tofile(WORK + '/vigra3d.u32')
+print(json.dumps(out))
+`;
+
+const PY_METRICS = `
+import json, time
+import numpy as np
+from skimage.metrics import variation_of_information, adapted_rand_error
+gt = np.fromfile(WORK + '/big_gt.u32', dtype=np.uint32)
+seg = np.fromfile(WORK + '/big_seg.u32', dtype=np.uint32)
+t = time.perf_counter()
+split, merge = variation_of_information(gt, seg, ignore_labels=[0])
+t_voi = time.perf_counter() - t
+t = time.perf_counter()
+are, prec, rec = adapted_rand_error(gt, seg, ignore_labels=[0])
+t_are = time.perf_counter() - t
+print(json.dumps({'voi_s': t_voi, 'arand_s': t_are, 'split': split, 'merge': merge, 'arand': are, 'precision': prec, 'recall': rec}))
+`;
+
+async function watershedBench(gt: Uint32Array, shape: Shape3, affs: Float32Array): Promise<Uint32Array> {
+  const n = gt.length;
+  console.log(`\n-- 1. watershed + agglomeration on ${shape.join('x')} (${fmt(n / 1e6, 2)} Mvoxel) --`);
+  const thresholds = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+  const rows: Row[] = [];
+  let best2d: Uint32Array | null = null;
+  const eval_ = (s: Uint32Array) => evaluateSegmentation(gt, s);
+  for (const threeD of [false, true]) {
+    const mode = threeD ? '3D' : '2D per section';
+    await segmentAffinities(affs, shape, { threeD, thresholds: [0.5] }); // warm-up (page faults, pool start)
+    const run = await timed(() => segmentAffinities(affs, shape, { threeD, thresholds, flat: true }));
+    const r = run.value;
+    const frags = await eval_(r.fragments);
+    rows.push({ method: `ours fragments+agglomeration ${mode}`, ms: run.ms, voxelsPerS: (n / run.ms) * 1000, quality: frags, note: `(fragments alone: ${r.fragmentCount})` });
+    let bestK = 0;
+    let bestVoi = Infinity;
+    const perThreshold: string[] = [];
+    for (let k = 0; k < thresholds.length; k++) {
+      const q = await eval_(r.segmentations![k]);
+      perThreshold.push(`t=${r.thresholds[k]}: VOI ${fmt(q.voiSplit, 2)}+${fmt(q.voiMerge, 2)} ARAND ${fmt(q.arand)} (${r.segmentCounts[k]} segments)`);
+      if (q.voi < bestVoi) {
+        bestVoi = q.voi;
+        bestK = k;
+      }
+    }
+    const bestQ = await eval_(r.segmentations![bestK]);
+    rows.push({ method: `ours agglomerated ${mode}, threshold ${r.thresholds[bestK]}`, ms: run.ms, voxelsPerS: (n / run.ms) * 1000, quality: bestQ, note: `cpu ${fmt(run.cpuMs, 0)} ms, ${thresholds.length} thresholds in one pass, ${r.edgeCount} RAG edges` });
+    console.log(`  ${mode}: ${perThreshold.join(' | ')}`);
+    if (!threeD) best2d = r.segmentations![bestK];
+  }
+
+  // Block-wise (out-of-core path) on the same volume, 2D fragments.
+  const blockShape: Shape3 = [shape[0], 256, 256];
+  const store = new InMemoryBlockStore(shape, affs);
+  const bw = await timed(() => segmentBlockwise(store, { blockShape, thresholds }));
+  console.log(`  block-wise ${blockShape.join('x')} blocks: ${fmt(bw.ms, 0)} ms (${mvox(n, bw.ms)}), ${bw.value.blocks} blocks, ${bw.value.edgeCount} edges`);
+
+  if (py) {
+    writeFileSync(join(work, 'affs.f32'), new Uint8Array(affs.buffer, affs.byteOffset, affs.byteLength));
+    const script = `SHAPE = ${JSON.stringify(shape)}\nWORK = ${JSON.stringify(work)}\n` + PY_WATERSHED;
+    const { stdout } = runPython(script, [], { timeoutMs: 3_600_000 });
+    const t = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
+    const read = (name: string) => new Uint32Array(readFileSync(join(work, `${name}.u32`)).buffer.slice(0));
+    const pyRows: [string, string, number, string][] = [
+      ['skimage.segmentation.watershed 2D per section', 'skimage2d', t.skimage2d_s, `seeds: ${t.seeds2d} in ${fmt(t.seeds2d_s, 2)} s (not timed)`],
+      ['skimage.segmentation.watershed 3D', 'skimage3d', t.skimage3d_s, `seeds: ${t.seeds3d} in ${fmt(t.seeds3d_s, 2)} s (not timed)`],
+      ['vigra watershedsNew 2D per section', 'vigra2d', t.vigra2d_s, 'same seeds as skimage 2D'],
+      ['vigra watershedsNew 3D', 'vigra3d', t.vigra3d_s, 'same seeds as skimage 3D'],
+    ];
+    for (const [method, file, seconds, note] of pyRows) {
+      rows.push({ method, ms: seconds * 1000, voxelsPerS: n / seconds, quality: await eval_(read(file)), note });
+    }
+  } else {
+    console.log('  (skimage / vigra baselines skipped: Debian python3 with numpy, scipy, skimage, vigra, tifffile not available)');
+  }
+  console.log('  method                                           time   throughput  quality vs ground truth');
+  for (const r of rows) console.log('  ' + row(r));
+  const ours2d = rows[0].ms;
+  const ours3d = rows[2].ms;
+  const find = (m: string) => rows.find((r) => r.method.startsWith(m));
+  for (const [name, ours] of [['skimage.segmentation.watershed 2D', ours2d], ['skimage.segmentation.watershed 3D', ours3d], ['vigra watershedsNew 2D', ours2d], ['vigra watershedsNew 3D', ours3d]] as const) {
+    const base = find(name);
+    if (base) console.log(`  speed-up of ours (whole pipeline incl. seeds + agglomeration) vs ${name} (flood only): ${fmt(base.ms / ours, 1)}x`);
+  }
+  return best2d!;
+}
+
+/** Tiles a (Z, Y, X) label volume to `big`, offsetting ids per tile so tiles stay distinct. */
+function tile(labels: Uint32Array, shape: Shape3, big: Shape3): Uint32Array {
+  const [Z, Y, X] = shape;
+  const [BZ, BY, BX] = big;
+  let max = 0;
+  for (const v of labels) if (v > max) max = v;
+  const tilesY = Math.ceil(BY / Y);
+  const tilesX = Math.ceil(BX / X);
+  const out = new Uint32Array(BZ * BY * BX);
+  let i = 0;
+  for (let z = 0; z < BZ; z++)
+    for (let y = 0; y < BY; y++) {
+      const src = ((z % Z) * Y + (y % Y)) * X;
+      const tileBase = (Math.floor(z / Z) * tilesY + Math.floor(y / Y)) * tilesX;
+      for (let x = 0; x < BX; x++, i++) {
+        const v = labels[src + (x % X)];
+        out[i] = v === 0 ? 0 : v + (tileBase + Math.floor(x / X)) * (max + 1);
+      }
+    }
+  return out;
+}
+
+async function metricsBench(gt: Uint32Array, seg: Uint32Array, shape: Shape3): Promise<void> {
+  const big: Shape3 = quick ? [30, 512, 512] : [100, 1024, 1024];
+  const n = big[0] * big[1] * big[2];
+  console.log(`\n-- 2. metrics on a ${big.join('x')} pair (${fmt(n / 1e6, 0)} Mvoxel; the volume above tiled, ids offset per tile) --`);
+  const bigGt = tile(gt, shape, big);
+  const bigSeg = tile(seg, shape, big);
+  const once = await timed(() => evaluateSegmentation(bigGt, bigSeg));
+  const plane = big[1] * big[2];
+  const streamed = await timed(async () => {
+    const acc = new MetricsAccumulator();
+    for (let z = 0; z < big[0]; z += 10) await acc.add(bigGt.subarray(z * plane, (z + 10) * plane), bigSeg.subarray(z * plane, (z + 10) * plane));
+    return acc.result();
+  });
+  const m = once.value;
+  console.log(`  ours one call:          ${fmt(once.ms, 0)} ms (${mvox(n, once.ms)}; cpu ${fmt(once.cpuMs, 0)} ms)  VOI split ${m.voiSplit} merge ${m.voiMerge} ARAND ${m.arand}`);
+  console.log(`  ours streamed, 10 z-sections per chunk: ${fmt(streamed.ms, 0)} ms  (equal: ${Math.abs(streamed.value.voiSplit - m.voiSplit) < 1e-9 && Math.abs(streamed.value.arand - m.arand) < 1e-9})`);
+  if (!py) return console.log('  (skimage baseline skipped: no Debian python3 with skimage)');
+  writeFileSync(join(work, 'big_gt.u32'), new Uint8Array(bigGt.buffer));
+  writeFileSync(join(work, 'big_seg.u32'), new Uint8Array(bigSeg.buffer));
+  const { stdout } = runPython(`WORK = ${JSON.stringify(work)}\n` + PY_METRICS, [], { timeoutMs: 3_600_000 });
+  const s = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
+  const skMs = (s.voi_s + s.arand_s) * 1000;
+  const diff = Math.max(Math.abs(s.split - m.voiSplit), Math.abs(s.merge - m.voiMerge), Math.abs(s.arand - m.arand), Math.abs(s.precision - m.arandPrecision), Math.abs(s.recall - m.arandRecall));
+  console.log(`  skimage VOI ${fmt(s.voi_s * 1000, 0)} ms + adapted_rand_error ${fmt(s.arand_s * 1000, 0)} ms = ${fmt(skMs, 0)} ms  VOI split ${s.split} merge ${s.merge} ARAND ${s.arand}`);
+  console.log(`  speed-up ${fmt(skMs / once.ms, 1)}x; largest difference from skimage ${diff.toExponential(2)} (${diff < 1e-9 ? 'equal to 1e-9' : 'NOT EQUAL'})`);
+}
+
+async function splitBench(): Promise<void> {
+  const shape: Shape3 = [40, 512, 512];
+  const n = shape[0] * shape[1] * shape[2];
+  console.log(`\n-- 3. seeded split preview on one ${fmt(n / 1e6, 1)}-Mvoxel segment (${shape.join('x')}, two seed groups) --`);
+  const image = new Uint8Array(n);
+  const rawPath = join(CARDONA, 'raw.tif');
+  let imageNote = 'synthetic image';
+  if (py && existsSync(rawPath)) {
+    const out = join(work, 'raw.u8');
+    runPython(`import tifffile\ntifffile.imread(${JSON.stringify(rawPath)}).tofile(${JSON.stringify(out)})`);
+    const raw = readFileSync(out);
+    const plane = 512 * 512;
+    for (let z = 0; z < shape[0]; z++) image.set(raw.subarray((z % 30) * plane, (z % 30 + 1) * plane), z * plane);
+    imageNote = 'cardona2010 raw.tif (sections repeated to 40)';
+  } else {
+    const r = rng(3);
+    for (let i = 0; i < n; i++) image[i] = 100 + Math.floor(r() * 100);
+  }
+  const mask = new Uint8Array(n).fill(1);
+  // A proofreader clicks inside a neurite: the brightest pixel near each intended point.
+  const inside = (z: number, y0: number, x0: number): [number, number, number] => {
+    let best: [number, number, number] = [z, y0, x0];
+    for (let y = y0 - 10; y <= y0 + 10; y++)
+      for (let x = x0 - 10; x <= x0 + 10; x++)
+        if (image[(z * 512 + y) * 512 + x] > image[(best[0] * 512 + best[1]) * 512 + best[2]]) best = [z, y, x];
+    return best;
+  };
+  const seeds = [[inside(5, 100, 100), inside(6, 110, 90)], [inside(35, 400, 420)]];
+  const request = { shape, source: { kind: 'image' as const, data: image }, segment: { mask }, seeds };
+  seededSplitSync(request);
+  const sync = await timed(() => seededSplitSync(request));
+  const asyncRun = await timed(() => seededSplit(request));
+  const affs = new Float32Array(3 * n);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) affs[c * n + i] = image[i] / 255;
+  const byAffs = await timed(() => seededSplitSync({ ...request, source: { kind: 'affinities', data: affs } }));
+  console.log(`  image (${imageNote}): ${fmt(sync.ms, 0)} ms sync, ${fmt(asyncRun.ms, 0)} ms async (${mvox(n, sync.ms)}); groups ${sync.value.groupSizes.join(' / ')} voxels`);
+  console.log(`  affinities (edge-weighted): ${fmt(byAffs.ms, 0)} ms (${mvox(n, byAffs.ms)})`);
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${machine()}`);
+  if (!py) console.log('NOTE: no Debian python3 with numpy/scipy/skimage/vigra/tifffile: baselines are skipped.');
+  const { gt, shape, source } = groundTruth();
+  console.log(`ground truth: ${source}`);
+  console.log('affinities: DERIVED FROM THE GROUND TRUTH (no trained model): targets blurred 3x3 in-plane, mapped to [0.05, 0.95], uniform noise +-0.25, clipped');
+  const affs = makeAffinities(gt, shape);
+  const seg = await watershedBench(gt, shape, affs);
+  await metricsBench(gt, seg, shape);
+  await splitBench();
+  console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes share these cores; timings are wall-clock)`);
+}
+
+await main();
