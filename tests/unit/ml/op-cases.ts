@@ -62,6 +62,11 @@ export const cases: Case[] = [
     const b = g.input('b', [2]);
     return { inputs: [x, w, b], out: F.conv(x, w, b, { strides: [2, 2, 2], pads: [0, 3, 3, 0, 3, 3] }) };
   }],
+  ['Conv2d unit stride, dilated, asymmetric pads', (g) => {
+    const x = g.input('x', [2, 3, 6, 7]);
+    const w = g.input('w', [4, 3, 3, 2]);
+    return { inputs: [x, w], out: F.conv(x, w, null, { pads: [2, 0, 1, 1], dilations: [2, 1] }) };
+  }],
   ['Conv1d depthwise causal', (g) => {
     const x = g.input('x', [2, 3, 6]);
     const w = g.input('w', [3, 1, 4]);

@@ -36,7 +36,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
   return m;
 }
 
-function scanGraph(a: ScanArgs) {
+function scanGraph(a: ScanArgs & { dy: ArrayLike<number> }) {
   const g = new Graph();
   const shapes = { u: [a.batch, a.dim, a.length], delta: [a.batch, a.dim, a.length], A: [a.dim, a.dstate], Bm: [a.batch, a.dstate, a.length], Cm: [a.batch, a.dstate, a.length], Dskip: [a.dim], deltaBias: [a.dim] };
   const ins = names.map((n) => g.input(n, shapes[n]));
@@ -56,7 +56,7 @@ describe('selective scan', () => {
     for (const softplus of [true, false]) {
       const base = randomArgs(rng);
       // Without softplus, dt = delta + bias must stay positive for a stable recurrence.
-      const a = softplus ? base : { ...base, deltaSoftplus: false, delta: base.delta.map((x) => 0.05 + 0.2 * Math.abs(x)), deltaBias: base.deltaBias.map(() => 0) };
+      const a = softplus ? base : { ...base, deltaSoftplus: false, delta: Float64Array.from(base.delta, (x) => 0.05 + 0.2 * Math.abs(x)), deltaBias: new Float64Array(base.dim) };
       const grads = selectiveScanBackwardRef(a);
       const loss = (x: ScanArgs) => {
         const y = selectiveScanForwardRef(x);

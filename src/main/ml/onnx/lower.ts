@@ -45,8 +45,9 @@ function attrProto(name: string, v: OnnxAttr) {
     return { name, type: T.INT, i: v };
   }
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v as number[] };
-  if ('float' in v) return { name, type: T.FLOAT, f: v.float };
-  return { name, type: T.FLOATS, floats: [...v.floats] };
+  const o = v as { float: number } | { floats: readonly number[] };
+  if ('float' in o) return { name, type: T.FLOAT, f: o.float };
+  return { name, type: T.FLOATS, floats: [...o.floats] };
 }
 
 function valueInfo(name: string, v: Value) {

@@ -69,6 +69,8 @@ export class Executor {
     private readonly targets: Map<string, Value>,
     private readonly lastUse: Map<Value, number>,
     private readonly kernels: ScanKernels | null,
+    /** Baked parameters host ops may read directly. */
+    private readonly bakedParams: Map<Value, Float32Array>,
   ) {}
 
   static async create(graph: Graph, spec: ExecutorSpec, opts: ExecutorOptions = {}): Promise<Executor> {
@@ -114,7 +116,7 @@ export class Executor {
       }
     });
     const targetSet = new Set(targets.values());
-    const opts2 = sessionOptions(choice, threads);
+    const opts2 = sessionOptions(choice, threads, opts.profilePrefix);
     for (const [k, p] of plan.entries()) {
       if (p.kind === 'host') {
         steps.push({ kind: 'host', node: p.nodes[0] });
@@ -148,7 +150,17 @@ export class Executor {
       segments: steps.filter((s) => s.kind === 'ort').length,
       hostOps: steps.filter((s) => s.kind === 'host').length,
     };
-    return new Executor(info, steps, feedValues, targets, lastUse, scan.kernels);
+    const baked = new Map<Value, Float32Array>();
+    for (const [name, p] of g.params) {
+      const w = spec.weights?.get(name);
+      if (w) baked.set(p, w);
+    }
+    return new Executor(info, steps, feedValues, targets, lastUse, scan.kernels, baked);
+  }
+
+  /** Ends onnxruntime profiling (sessions created with `profilePrefix`); writes the JSON files. */
+  endProfiling(): void {
+    for (const s of this.steps) if (s.kind === 'ort') s.session.endProfiling();
   }
 
   /** Names the run expects in `feeds` (graph inputs and non-baked parameters). */
@@ -166,8 +178,8 @@ export class Executor {
     const get = (v: Value): ort.Tensor => {
       const t = env.get(v);
       if (t) return t;
-      if (v.role === 'const') {
-        const c = tensorOf(v, v.data!);
+      if (v.role === 'const' || this.bakedParams.has(v)) {
+        const c = tensorOf(v, this.bakedParams.get(v) ?? v.data!);
         env.set(v, c);
         return c;
       }

@@ -21,6 +21,8 @@ export interface RuntimeOptions {
   device?: DevicePreference;
   /** Intra-op threads for CPU kernels (default: all cores). */
   threads?: number;
+  /** Write onnxruntime profiles with this file prefix (diagnostics; see Executor.endProfiling). */
+  profilePrefix?: string;
 }
 
 function ortBinDir(): string | null {
@@ -72,8 +74,9 @@ export function defaultThreads(): number {
   return env > 0 ? env : availableParallelism();
 }
 
-export function sessionOptions(choice: ProviderChoice, threads: number): ort.InferenceSession.SessionOptions {
+export function sessionOptions(choice: ProviderChoice, threads: number, profilePrefix?: string): ort.InferenceSession.SessionOptions {
   return {
+    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
     executionProviders: choice.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,

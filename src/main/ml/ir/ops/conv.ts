@@ -183,6 +183,25 @@ function convWeightGrad(x: Value, dy: Value, w: Value, g: ConvGeom): Value {
   throw new Error(`Conv: weight gradient for group=${g.group} with ${C}->${O} channels is not supported (group 1 or depthwise only; spatial rank ${sp})`);
 }
 
+/**
+ * dX of a Conv. With unit strides it is itself a Conv of dY with the kernel flipped in space
+ * (and in/out channels swapped for group 1), which onnxruntime runs much faster than
+ * ConvTranspose; otherwise ConvTranspose.
+ */
+function convInputGrad(dy: Value, w: Value, g: ConvGeom, outputPadding: number[]): Value {
+  const sp = g.kernel.length;
+  const reach = g.kernel.map((k, i) => g.dilations[i] * (k - 1));
+  const pads = [...reach.map((r, i) => r - g.pads[i]), ...reach.map((r, i) => r - g.pads[sp + i])];
+  const depthwise = g.group === w.shape[0] && w.shape[1] === 1;
+  if (g.strides.every((s) => s === 1) && pads.every((p) => p >= 0) && (g.group === 1 || depthwise)) {
+    let wf = w;
+    for (let a = 0; a < sp; a++) if (g.kernel[a] > 1) wf = F.flip(wf, 2 + a);
+    if (g.group === 1) wf = swapBatchChannel(wf);
+    return F.conv(dy, wf, null, { pads, dilations: g.dilations, group: g.group });
+  }
+  return F.convTranspose(dy, w, null, { strides: g.strides, pads: g.pads, dilations: g.dilations, group: g.group, outputPadding });
+}
+
 function biasGrad(dy: Value): Value {
   return F.reduceSum(dy, dy.shape.map((_, i) => i).filter((i) => i !== 1));
 }
@@ -222,7 +241,7 @@ defineOp({
     const outputPadding = x.shape.slice(2).map(
       (n, i) => n - convTOutSize(dy.shape[2 + i], g.kernel[i], g.strides[i], g.dilations[i], g.pads[i], g.pads[sp + i], 0),
     );
-    const dx = F.convTranspose(dy, w, null, { strides: g.strides, pads: g.pads, dilations: g.dilations, group: g.group, outputPadding });
+    const dx = convInputGrad(dy, w, g, outputPadding);
     const dw = convWeightGrad(x, dy, w, g);
     return b ? [dx, dw, biasGrad(dy)] : [dx, dw];
   },
