@@ -114,7 +114,8 @@ export function chunkBox(coord: Vec3, chunkShape: Vec3, shape: Vec3): Box {
 /**
  * Copies the voxels of `region` (global coordinates) from `src`, a C-order block of shape
  * `srcShape` whose first voxel sits at `srcOrigin`, into `dst` (shape `dstShape` at `dstOrigin`).
- * Both arrays must be of the same type; rows are copied with TypedArray.set.
+ * Both arrays must be of the same type. Rows are copied as bytes with Buffer#copy, which takes
+ * offsets instead of views, so no object is allocated per row.
  */
 export function copyRegion(
   src: VoxelArray,
@@ -126,26 +127,24 @@ export function copyRegion(
   region: Box,
 ): void {
   const [rz, ry, rx] = boxSize(region);
-  const sy = srcShape[1] * srcShape[2];
-  const dy = dstShape[1] * dstShape[2];
-  const s = src as unknown as { subarray(a: number, b: number): ArrayLike<never> };
-  const d = dst as unknown as { set(a: ArrayLike<never>, o: number): void };
-  const fullRows = rx === srcShape[2] && rx === dstShape[2];
+  const e = src.BYTES_PER_ELEMENT;
+  const s = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
+  const d = Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength);
+  const sRow = srcShape[2] * e;
+  const dRow = dstShape[2] * e;
+  const sPlane = srcShape[1] * sRow;
+  const dPlane = dstShape[1] * dRow;
+  const rowBytes = rx * e;
+  const sx = (region.min[2] - srcOrigin[2]) * e;
+  const dx = (region.min[2] - dstOrigin[2]) * e;
+  const contiguous = rowBytes === sRow && rowBytes === dRow;
   for (let z = 0; z < rz; z++) {
-    const sz = (region.min[0] - srcOrigin[0] + z) * sy;
-    const dz = (region.min[0] - dstOrigin[0] + z) * dy;
-    const syy = region.min[1] - srcOrigin[1];
-    const dyy = region.min[1] - dstOrigin[1];
-    const sx = region.min[2] - srcOrigin[2];
-    const dx = region.min[2] - dstOrigin[2];
-    if (fullRows) {
-      const a = sz + syy * srcShape[2];
-      d.set(s.subarray(a, a + ry * rx), dz + dyy * dstShape[2]);
+    let a = (region.min[0] - srcOrigin[0] + z) * sPlane + (region.min[1] - srcOrigin[1]) * sRow + sx;
+    let b = (region.min[0] - dstOrigin[0] + z) * dPlane + (region.min[1] - dstOrigin[1]) * dRow + dx;
+    if (contiguous) {
+      s.copy(d, b, a, a + ry * rowBytes);
       continue;
     }
-    for (let y = 0; y < ry; y++) {
-      const a = sz + (syy + y) * srcShape[2] + sx;
-      d.set(s.subarray(a, a + rx), dz + (dyy + y) * dstShape[2] + dx);
-    }
+    for (let y = 0; y < ry; y++, a += sRow, b += dRow) s.copy(d, b, a, a + rowBytes);
   }
 }

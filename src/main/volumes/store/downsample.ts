@@ -47,16 +47,31 @@ function meanNumber(
   out: Vec3,
   float: boolean,
 ): void {
-  const idx = new Int32Array(8);
+  // Row-wise: up to 2 x 2 source rows per output row, summed two columns at a time.
+  const [, sy, sx] = shape;
+  const rows = new Int32Array(4);
   let o = 0;
-  for (let z = 0; z < out[0]; z++)
-    for (let y = 0; y < out[1]; y++)
+  for (let z = 0; z < out[0]; z++) {
+    const z0 = z * step[0];
+    const nz = Math.min(step[0], shape[0] - z0);
+    for (let y = 0; y < out[1]; y++) {
+      const y0 = y * step[1];
+      const ny = Math.min(step[1], sy - y0);
+      let nr = 0;
+      for (let dz = 0; dz < nz; dz++) for (let dy = 0; dy < ny; dy++) rows[nr++] = ((z0 + dz) * sy + y0 + dy) * sx;
       for (let x = 0; x < out[2]; x++) {
-        const n = windowIndices(shape, step, z, y, x, idx);
+        const x0 = x * step[2];
+        const nx = Math.min(step[2], sx - x0);
         let sum = 0;
-        for (let i = 0; i < n; i++) sum += src[idx[i]];
+        for (let r = 0; r < nr; r++) {
+          const i = rows[r] + x0;
+          sum += nx === 2 ? src[i] + src[i + 1] : src[i];
+        }
+        const n = nr * nx;
         dst[o++] = float ? sum / n : Math.floor((2 * sum + n) / (2 * n));
       }
+    }
+  }
 }
 
 function meanBig(src: BigUint64Array | BigInt64Array, shape: Vec3, step: Vec3, dst: BigUint64Array | BigInt64Array, out: Vec3): void {
@@ -78,28 +93,46 @@ function meanBig(src: BigUint64Array | BigInt64Array, shape: Vec3, step: Vec3, d
 
 /** Mode over 1 or 2 uint32 words per voxel (2 = 64-bit ids as lo, hi little-endian words). */
 function modeWords(src: Uint32Array, shape: Vec3, step: Vec3, dst: Uint32Array, out: Vec3, words: 1 | 2): void {
+  const [, sy, sx] = shape;
+  const rows = new Int32Array(4);
   const idx = new Int32Array(8);
-  let o = 0;
   const less = words === 1 ? (a: number, b: number) => src[a] < src[b] : (a: number, b: number) => src[a + 1] < src[b + 1] || (src[a + 1] === src[b + 1] && src[a] < src[b]);
   const equal = words === 1 ? (a: number, b: number) => src[a] === src[b] : (a: number, b: number) => src[a] === src[b] && src[a + 1] === src[b + 1];
-  for (let z = 0; z < out[0]; z++)
-    for (let y = 0; y < out[1]; y++)
+  let o = 0;
+  for (let z = 0; z < out[0]; z++) {
+    const z0 = z * step[0];
+    const nz = Math.min(step[0], shape[0] - z0);
+    for (let y = 0; y < out[1]; y++) {
+      const y0 = y * step[1];
+      const ny = Math.min(step[1], sy - y0);
+      let nr = 0;
+      for (let dz = 0; dz < nz; dz++) for (let dy = 0; dy < ny; dy++) rows[nr++] = ((z0 + dz) * sy + y0 + dy) * sx;
       for (let x = 0; x < out[2]; x++) {
-        const n = windowIndices(shape, step, z, y, x, idx);
-        let best = idx[0] * words;
-        let bestCount = 0;
-        for (let i = 0; i < n; i++) {
-          const a = idx[i] * words;
-          let count = 0;
-          for (let j = 0; j < n; j++) if (equal(a, idx[j] * words)) count++;
-          if (count > bestCount || (count === bestCount && less(a, best))) {
-            best = a;
-            bestCount = count;
+        const x0 = x * step[2];
+        const nx = Math.min(step[2], sx - x0);
+        let n = 0;
+        for (let r = 0; r < nr; r++) for (let dx = 0; dx < nx; dx++) idx[n++] = (rows[r] + x0 + dx) * words;
+        let best = idx[0];
+        let uniform = true;
+        for (let i = 1; i < n && uniform; i++) uniform = equal(idx[i], best);
+        if (!uniform) {
+          let bestCount = 0;
+          for (let i = 0; i < n; i++) {
+            const a = idx[i];
+            let count = 0;
+            for (let j = 0; j < n; j++) if (equal(a, idx[j])) count++;
+            if (count > bestCount || (count === bestCount && less(a, best))) {
+              best = a;
+              bestCount = count;
+            }
           }
         }
-        for (let w = 0; w < words; w++) dst[o * words + w] = src[best + w];
+        dst[o * words] = src[best];
+        if (words === 2) dst[o * words + 1] = src[best + 1];
         o++;
       }
+    }
+  }
 }
 
 function modeSmall(src: VoxelArray, shape: Vec3, step: Vec3, dst: VoxelArray, out: Vec3): void {
