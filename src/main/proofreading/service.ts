@@ -18,7 +18,7 @@ import { AppError } from '../errors';
 import type { Project } from '../store/project';
 import { chunkBox, type Box, type Vec3 } from '../volumes/box';
 import { findLayer } from '../volumes/layers';
-import { VolumeService } from '../volumes/service';
+import type { VolumeService } from '../volumes/service';
 import { Annotations } from './annotations';
 import { byLevel, coordKey, writeChunkVersions } from './apply-files';
 import { ChunkSource } from './chunk-source';
@@ -291,7 +291,8 @@ export class ProofreadingService {
   /** Reads other layers (the split's image or boundary map) through the volume service's cache. */
   private regionReader(): RegionReader {
     return async (layerId, box) => {
-      this.volumes ??= new VolumeService(this.project);
+      // Loaded on first use: the volume service pulls in every reader, which edits never need.
+      this.volumes ??= new (await import('../volumes/service')).VolumeService(this.project);
       const info = this.volumes.getLayer(layerId);
       return { data: await this.volumes.readRegion(info.id, 0, box), dtype: info.dtype, shape: info.shape, name: info.name };
     };
@@ -302,9 +303,21 @@ export class ProofreadingService {
       const h = await this.handle(layerId);
       this.requireIndexed(h);
       const prepared = await prepare(this.opContext(h));
+      this.assertPreviewUnlocked(h, prepared);
       const { box, mask, voxels } = prepared.session.changedMask();
       return { layerId: h.layer.info.id, voxels, box, mask, requiresConfirm: voxels > this.settings().confirmVoxels };
     });
+  }
+
+  /** A preview of an edit the commit would refuse (locked segments) fails the same way. */
+  private assertPreviewUnlocked(h: LayerHandle, prepared: Prepared): void {
+    const lookup = new SegmentLookup(this.project.db, h.layer.info.id, h.layer.isFragments);
+    const touched = new Set(prepared.targets);
+    for (const [label, deltas] of prepared.session.diff().labelDeltas) {
+      if ([...deltas.values()].some((d) => d < 0)) touched.add(lookup.of(label));
+    }
+    touched.delete(0);
+    this.log.assertUnlocked(h.layer.info.id, touched);
   }
 
   private edit(layerId: string, prepare: (ctx: OpContext) => Promise<Prepared | Plan>, confirm?: boolean): Promise<EditResult> {

@@ -1,5 +1,6 @@
 import type { EventData, EventName } from '../../../src/shared/api/contract';
 import { nativeAddon, nativeStatus } from '../../../src/main/native/addon';
+import { setInitialMapping } from '../../../src/main/proofreading/index-layer';
 import { ProofreadingService } from '../../../src/main/proofreading/service';
 import { Project } from '../../../src/main/store/project';
 import { boxOfShape, voxelCount, type Vec3 } from '../../../src/main/volumes/box';
@@ -7,7 +8,9 @@ import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
 import type { LayerInfo } from '../../../src/main/volumes/layers';
 import { allChunks, computePyramidChunk } from '../../../src/main/volumes/store/pyramid';
 import { VolumeStore } from '../../../src/main/volumes/store/volume-store';
-import { tempDir } from '../../helpers/temp';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const SHAPE: Vec3 = [20, 48, 48];
 export const CHUNK: Vec3 = [8, 16, 16];
@@ -51,11 +54,20 @@ export interface Fixture {
 }
 
 export async function labelFixture(
-  opts: { data?: Uint32Array; shape?: Vec3; chunkShape?: Vec3; kind?: 'labels' | 'fragments'; resolution?: Vec3; name?: string } = {},
+  opts: {
+    data?: Uint32Array;
+    shape?: Vec3;
+    chunkShape?: Vec3;
+    kind?: 'labels' | 'fragments';
+    resolution?: Vec3;
+    name?: string;
+    /** Fragment layers: initial fragment -> segment mapping (identity when absent). */
+    mapping?: (fragment: number) => number;
+  } = {},
 ): Promise<Fixture> {
   const shape = opts.shape ?? SHAPE;
   const data = opts.data ?? sampleLabels(shape);
-  const dir = tempDir('tu-proof-');
+  const dir = mkdtempSync(join(tmpdir(), 'tu-proof-'));
   const project = Project.create(dir, 'proofreading test');
   const layer = await createLayerFromArray(project, {
     name: opts.name ?? 'seg',
@@ -82,13 +94,19 @@ export async function labelFixture(
       fx.service = await ProofreadingService.open(fx.project, emit);
     },
   };
+  if (opts.mapping) {
+    const fragments = [...new Set(data)].filter((f) => f !== 0);
+    setInitialMapping(project, layer.id, fragments, fragments.map(opts.mapping));
+  }
   await fx.service.indexNow(layer.id);
   return fx;
 }
 
-export async function closeFixture(fx: Fixture): Promise<void> {
+export async function closeFixture(fx: Fixture | undefined): Promise<void> {
+  if (!fx) return;
   await fx.service.close();
   fx.project.close();
+  rmSync(fx.dir, { recursive: true, force: true });
 }
 
 /** Level-0 voxels of a layer read straight from its store (not through the proofreading code). */
@@ -145,4 +163,29 @@ export function diffCount(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let n = 0;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
   return n;
+}
+
+/** Fragment ids for the sample: each segment cut into 6-voxel-wide slabs along x (id = segment * 100 + slab). */
+export function sampleFragments(shape: Vec3 = SHAPE): Uint32Array {
+  const labels = sampleLabels(shape);
+  const out = new Uint32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) if (labels[i]) out[i] = labels[i] * 100 + Math.floor((i % shape[2]) / 6);
+  return out;
+}
+
+/** The database's fragment -> segment mapping. */
+export function dbMapping(project: Project, layerId: string): Map<number, number> {
+  const rows = project.db.prepare('SELECT id, segment_id FROM fragments WHERE layer_id = ?').all(layerId) as { id: number; segment_id: number }[];
+  return new Map(rows.map((r) => [r.id, r.segment_id]));
+}
+
+/** Segment voxel counts implied by fragment voxels and a mapping. */
+export function segmentCountsVia(fragments: Uint32Array, mapping: Map<number, number>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [f, n] of countsOf(fragments)) {
+    const s = mapping.get(f);
+    if (s === undefined) throw new Error(`fragment ${f} has no mapping`);
+    out.set(s, (out.get(s) ?? 0) + n);
+  }
+  return out;
 }

@@ -150,6 +150,7 @@ export async function prepareFill(ctx: OpContext, req: FillRequest): Promise<Pre
   const newSegmentIds = req.segmentId === 0 ? [] : newIdsAmong(ctx, [req.segmentId]);
   return {
     session,
+    targets: [req.segmentId],
     build: (changes) => ({
       record: {
         layerId: ctx.h.layer.info.id,

@@ -106,6 +106,7 @@ export async function prepareInterpolate(ctx: OpContext, req: InterpolateRequest
   const session = await applyRule(ctx, buckets, rule);
   return {
     session,
+    targets: [S],
     build(changes) {
       if (changes.changedVoxels === 0) throw new AppError('BAD_REQUEST', `interpolation between ${req.axis} = ${lo} and ${hi} changes no voxel`);
       return {

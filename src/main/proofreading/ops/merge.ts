@@ -42,6 +42,7 @@ export async function prepareMerge(ctx: OpContext, req: MergeRequest): Promise<P
   }
   return {
     session,
+    targets: [target],
     build: (changes) => ({
       record: {
         layerId: layer.info.id,

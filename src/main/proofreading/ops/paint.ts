@@ -15,6 +15,8 @@ export interface Plan {
 /** A voxel operation computed but not committed: preview its session, or finish it into a plan. */
 export interface Prepared {
   session: EditSession;
+  /** Segments the operation writes (besides those whose voxels it overwrites). */
+  targets: number[];
   build(changes: VoxelChanges): Plan;
 }
 
@@ -88,6 +90,7 @@ export async function preparePaint(ctx: OpContext, req: PaintRequest): Promise<P
   const newSegmentIds = erase ? [] : newIdsAmong(ctx, [req.segmentId]);
   return {
     session,
+    targets: erase ? [] : [req.segmentId],
     build(changes) {
       if (changes.changedVoxels === 0) {
         throw new AppError(
