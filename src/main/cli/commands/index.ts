@@ -1,8 +1,12 @@
 import type { CliCommand } from '../command';
 import { demoCommand } from './demo';
 import { infoCommand } from './info';
+import { mergeCommand } from './merge';
+import { redoCommand } from './redo';
+import { segmentsCommand } from './segments';
 import { serveCommand } from './serve';
+import { undoCommand } from './undo';
 import { exportCliCommand, importCliCommand } from '../../volumes/cli-commands';
 
 /** Every CLI command, in the order `tokenunify --help` lists them. */
-export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand, importCliCommand, exportCliCommand];
+export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand, importCliCommand, exportCliCommand, segmentsCommand, mergeCommand, undoCommand, redoCommand];
