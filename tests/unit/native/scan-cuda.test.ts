@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { selectiveScanBackwardRef, selectiveScanForwardRef } from '../../../src/main/ml/scan/reference';
+import { selectiveScanForwardRef } from '../../../src/main/ml/scan/reference';
 import { nativeAddon } from '../../../src/main/native/addon';
 import {
   CUDA_LIBRARY_NAME,
@@ -22,9 +22,10 @@ import {
   type ScanGradients,
 } from '../../../src/main/native/scan';
 import { repoRoot } from '../../../src/main/paths';
-import { GRADIENT_NAMES, makeProblem, scaledError, type ScanProblem } from './scan-fixtures';
+import { SCAN_TOLERANCE, expectMatchesReference } from './scan-expect';
+import { GRADIENT_NAMES, dyFor, makeProblem, scaledError, type ScanProblem } from './scan-fixtures';
 
-const TOL = 2e-5;
+const TOL = SCAN_TOLERANCE;
 const ROOT = repoRoot();
 const work = mkdtempSync(join(tmpdir(), 'tu-scan-cuda-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -37,15 +38,7 @@ const gxx = found('g++', ['--version']);
 const info = scanBackendInfo();
 const gpu = info.cuda.available;
 
-function dyFor(p: ScanProblem, seed: number): Float32Array {
-  return makeProblem({ batch: p.batch, dim: p.dim, length: p.length, dstate: p.dstate }, seed).u;
-}
 
-function expectMatchesReference(p: ScanProblem, y: Float32Array, g: ScanGradients, dy: Float32Array, label: string) {
-  expect(scaledError(y, selectiveScanForwardRef(p)), `${label} y`).toBeLessThan(TOL);
-  const ref = selectiveScanBackwardRef({ ...p, dy });
-  for (const name of GRADIENT_NAMES) expect(scaledError(g[name], ref[name]), `${label} ${name}`).toBeLessThan(TOL);
-}
 
 describe.skipIf(!nvcc)('CUDA scan library build', () => {
   it('compiles with nvcc into a shared library exporting the C ABI', () => {

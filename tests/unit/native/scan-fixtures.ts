@@ -54,6 +54,11 @@ export function makeProblem(
   };
 }
 
+/** A cotangent dy for p, independent of p's inputs. */
+export function dyFor(p: ScanProblem, seed: number): Float32Array {
+  return makeProblem({ batch: p.batch, dim: p.dim, length: p.length, dstate: p.dstate }, seed).u;
+}
+
 /** max |a - ref| relative to the scale of ref: max(1, max |ref|). */
 export function scaledError(a: ArrayLike<number>, ref: ArrayLike<number>): number {
   if (a.length !== ref.length) throw new Error(`length ${a.length} != ${ref.length}`);
