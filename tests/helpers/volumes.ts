@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { Project } from '../../src/main/store/project';
 import { boxSize, voxelCount, type Box, type Vec3 } from '../../src/main/volumes/box';
 import { bytesOf, viewAs, type DType, type VoxelArray } from '../../src/main/volumes/dtypes';
+import { openVolume } from '../../src/main/volumes/readers/open';
+import type { VolumeReader } from '../../src/main/volumes/readers/types';
 import { runPython } from './python';
 
 /** A temporary folder for a whole test file, removed after its last test. */
@@ -86,4 +88,26 @@ export function sampleBoxes(shape: Vec3, n: number, seed = 7): Box[] {
   }
   boxes.push({ min: shape.map((d) => d - 1) as Vec3, max: [...shape] as Vec3 });
   return boxes;
+}
+
+/**
+ * Opens `file` with the app's readers and checks dtype, shape and sampled regions (whole volume,
+ * random boxes, the last voxel) of `level` against the array saved as `name` in `dir`.
+ * Returns the (closed) reader for metadata checks.
+ */
+export async function expectReaderMatches(dir: string, file: string, name: string, opts: { dataset?: string; level?: number } = {}): Promise<VolumeReader> {
+  const ref = loadRaw(dir, name);
+  const r = await openVolume(join(dir, file), { dataset: opts.dataset });
+  try {
+    const level = opts.level ?? 0;
+    const shape = r.levels[level].shape;
+    expect(r.dtype).toBe(ref.dtype);
+    expect(shape).toEqual(ref.shape.slice(-3));
+    for (const box of sampleBoxes(shape, 5)) {
+      expect(sameVoxels(await r.readRegion(box, level), cut(ref.data, shape, box)), `${file} ${JSON.stringify(box)}`).toBe(true);
+    }
+    return r;
+  } finally {
+    await r.close();
+  }
 }

@@ -1,24 +1,16 @@
 import { AppError } from '../errors';
 import type { TaskContext, TaskFn } from '../jobs/types';
 import { Project } from '../store/project';
-import type { Box, Vec3 } from './box';
+import type { Box } from './box';
 import { exportLayer, type ExportResult } from './export/index';
-import { importVolume, type ImportResult } from './import';
-import type { LayerKind } from './store/volume-store';
+import { importVolume, type ImportParams, type ImportResult } from './import';
 
 function attach(ctx: TaskContext): Project {
   if (!ctx.projectRoot) throw new AppError('BAD_REQUEST', 'volume jobs need an open project');
   return Project.attach(ctx.projectRoot);
 }
 
-export interface ImportTaskParams {
-  path: string;
-  kind: LayerKind;
-  name: string;
-  dataset?: string;
-  resolution?: Vec3;
-  inPlace?: boolean;
-}
+export type ImportTaskParams = ImportParams;
 
 /** Job 'volumes.import': converts a source into the project store (or registers it in place). */
 export const importTask: TaskFn<ImportTaskParams, ImportResult> = async (params, ctx) => {

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Vec3 } from '../../../src/main/volumes/box';
 import { murmurHash3X86_128Bytes } from '../../../src/main/volumes/readers/murmurhash3';
 import { openVolume } from '../../../src/main/volumes/readers/open';
 import { compressedMortonCode } from '../../../src/main/volumes/readers/precomputed-sharding';
 import { referencePython, skipNotice } from '../../helpers/python';
-import { cut, loadRaw, runFixtures, sameVoxels, sampleBoxes, suiteDir } from '../../helpers/volumes';
+import { expectReaderMatches, runFixtures, suiteDir } from '../../helpers/volumes';
 
 const MODULES = ['numpy', 'numcodecs'];
 const py = referencePython(MODULES);
@@ -230,59 +229,43 @@ describe.skipIf(!py)('N5 and neuroglancer precomputed readers vs spec-following 
     runFixtures(FIXTURES, dir);
   });
 
-  async function expectExact(path: string, name: string, opts: { dataset?: string; level?: number } = {}) {
-    const ref = loadRaw(dir, name);
-    const r = await openVolume(join(dir, path), { dataset: opts.dataset });
-    try {
-      const level = opts.level ?? 0;
-      expect(r.dtype).toBe(ref.dtype);
-      expect(r.levels[level].shape).toEqual(ref.shape);
-      for (const box of sampleBoxes(ref.shape as Vec3, 5)) {
-        expect(sameVoxels(await r.readRegion(box, level), cut(ref.data, ref.shape as Vec3, box)), `${path} ${JSON.stringify(box)}`).toBe(true);
-      }
-      return r;
-    } finally {
-      await r.close();
-    }
-  }
-
   it('reads N5 datasets: gzip with a missing block, raw with clipped edge blocks, blosc int64', async () => {
-    const g = await expectExact('vol.n5', 'n5_gzip', { dataset: 'gz' });
+    const g = await expectReaderMatches(dir, 'vol.n5', 'n5_gzip', { dataset: 'gz' });
     expect(g.format).toBe('n5');
     expect(g.levels[0].chunkShape).toEqual([4, 16, 16]);
-    await expectExact('vol.n5', 'n5_raw', { dataset: 'raw' });
-    await expectExact('vol.n5', 'n5_blosc', { dataset: 'bl' });
+    await expectReaderMatches(dir, 'vol.n5', 'n5_raw', { dataset: 'raw' });
+    await expectReaderMatches(dir, 'vol.n5', 'n5_blosc', { dataset: 'bl' });
   });
 
   it('reads an N5 s0/s1 multiscale group with downsampling factors and pixel resolution', async () => {
-    const r = await expectExact('vol.n5', 'n5_s0', { dataset: 'pyr' });
+    const r = await expectReaderMatches(dir, 'vol.n5', 'n5_s0', { dataset: 'pyr' });
     expect(r.levels.length).toBe(2);
     expect(r.resolution).toEqual([40, 4, 4]);
     expect(r.levels[1].factors).toEqual([1, 2, 2]);
     expect(r.levels[1].resolution).toEqual([40, 8, 8]);
-    await expectExact('vol.n5', 'n5_s1', { dataset: 'pyr', level: 1 });
+    await expectReaderMatches(dir, 'vol.n5', 'n5_s1', { dataset: 'pyr', level: 1 });
     await expect(openVolume(join(dir, 'vol.n5'))).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/vol\.n5.*gz/) });
   });
 
   it('reads unsharded raw precomputed scales (gzip and plain files, absent chunks, voxel offset)', async () => {
-    const r = await expectExact('img', 'pc_s0');
+    const r = await expectReaderMatches(dir, 'img', 'pc_s0');
     expect(r.format).toBe('precomputed');
     expect(r.details).toMatchObject({ voxelOffset: [2, 3, 5], encoding: 'raw', sharded: false });
     expect(r.levels.map((l) => l.factors)).toEqual([
       [1, 1, 1],
       [1, 2, 2],
     ]);
-    await expectExact('img', 'pc_s1', { level: 1 });
+    await expectReaderMatches(dir, 'img', 'pc_s1', { level: 1 });
   });
 
   it('decodes compressed_segmentation (uint32 and uint64, partial blocks)', async () => {
-    await expectExact('cs32', 'cs32');
-    await expectExact('cs64', 'cs64');
+    await expectReaderMatches(dir, 'cs32', 'cs32');
+    await expectReaderMatches(dir, 'cs64', 'cs64');
   });
 
   it('reads sharded volumes: identity hash with gzip, murmurhash3 with compressed_segmentation', async () => {
-    const r = await expectExact('sh_id', 'sh_id');
+    const r = await expectReaderMatches(dir, 'sh_id', 'sh_id');
     expect(r.details.sharded).toBe(true);
-    await expectExact('sh_mm', 'sh_mm');
+    await expectReaderMatches(dir, 'sh_mm', 'sh_mm');
   });
 });
