@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Button, Collapse, Group, Menu, Paper, Progress, ScrollArea, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Collapse, Group, Menu, Paper, Progress, ScrollArea, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { IconChevronDown, IconChevronRight, IconDots, IconEye, IconEyeOff, IconFileExport, IconFileImport, IconFocus2, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { LayerInfo } from '@shared/api/volumes';
@@ -24,7 +24,10 @@ export function LayersPanel({ projectPath, importOpen, setImportOpen }: { projec
   const [exporting, setExporting] = useState<LayerInfo | null>(null);
   const [deleting, setDeleting] = useState<LayerInfo | null>(null);
   const jobs = useJobs();
-  const running = jobs.filter((j) => isActive(j) && (j.kind === 'volumes.import' || j.kind === 'volumes.export'));
+  const [dismissed, setDismissed] = useState<Set<string>>(new Set());
+  const volumeJobs = jobs.filter((j) => j.kind === 'volumes.import' || j.kind === 'volumes.export');
+  const running = volumeJobs.filter(isActive);
+  const failed = volumeJobs.filter((j) => j.state === 'failed' && !dismissed.has(j.id));
 
   const setDisplay = (id: string, d: LayerDisplay) => controller.displays.set({ [id]: d });
 
@@ -46,6 +49,20 @@ export function LayersPanel({ projectPath, importOpen, setImportOpen }: { projec
             {j.message}
           </Text>
         </Paper>
+      ))}
+      {failed.map((j) => (
+        <Alert
+          key={j.id}
+          color="red"
+          variant="light"
+          p={6}
+          title={<Text size="xs" fw={600}>{j.title} failed</Text>}
+          withCloseButton
+          onClose={() => setDismissed(new Set(dismissed).add(j.id))}
+          data-testid="layer-job-error"
+        >
+          <Text size="xs">{j.error}</Text>
+        </Alert>
       ))}
       <ScrollArea style={{ flex: 1 }} type="auto" offsetScrollbars>
         <Stack gap={6}>

@@ -52,7 +52,7 @@ export function ViewerProvider({ project, children }: { project: ProjectInfo; ch
   const [layersError, setLayersError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
 
-  useEffect(() => () => controller.dispose(), [controller]);
+  useEffect(() => controller.retain(), [controller]);
 
   useEffect(() => {
     const saved = loadDisplays(project.id);

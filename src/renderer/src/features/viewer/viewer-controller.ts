@@ -94,6 +94,8 @@ export class ViewerController implements ViewerHost {
   private startedAt = performance.now();
   private readonly statsData: ViewerStats;
   private drag: { view: ViewKind; x: number; y: number; moved: boolean; consumed: boolean } | null = null;
+  /** Where the pointer is (CSS px in its pane), so the status bar follows slice steps and zooms. */
+  private pointer: { view: ViewKind; x: number; y: number } | null = null;
   private readonly unsubscribers: (() => void)[] = [];
   glError: string | null = null;
   private lastPanes: PaneDraw[] = [];
@@ -130,6 +132,7 @@ export class ViewerController implements ViewerHost {
       state.subscribe((s, prev) => {
         if (s.position !== prev.position) this.noteMotion(s.position, prev.position);
         if (s.selections !== prev.selections) this.syncSelections();
+        if (s.position !== prev.position || s.zoom !== prev.zoom) this.hoverFromPointer();
         if (s.position !== prev.position || s.zoom !== prev.zoom || s.layout !== prev.layout || s.singleView !== prev.singleView) this.requestRender();
         else if (s.hover !== prev.hover || s.activeTool !== prev.activeTool) this.requestOverlay();
       }),
@@ -252,6 +255,19 @@ export class ViewerController implements ViewerHost {
     this.startedAt = performance.now();
     this.statsData.firstCompleteMs = null;
     this.statsData.complete = false;
+  }
+
+  private holders = 0;
+
+  /** React effects hold the controller; it is disposed shortly after the last release (StrictMode remounts survive). */
+  retain(): () => void {
+    this.holders++;
+    return () => {
+      this.holders--;
+      setTimeout(() => {
+        if (this.holders === 0) this.dispose();
+      }, 0);
+    };
   }
 
   dispose(): void {
@@ -775,6 +791,7 @@ export class ViewerController implements ViewerHost {
     };
     const onMove = (e: PointerEvent) => {
       const te = toolEvent('move', e);
+      if (te) this.pointer = { view: pane.view, x: te.x, y: te.y };
       if (te) this.hoverAt(pane.view, te.voxelIndex, te.inside);
       if (this.drag && this.drag.view === pane.view) {
         const dx = e.clientX - this.drag.x;
@@ -817,6 +834,7 @@ export class ViewerController implements ViewerHost {
     const onLeave = (e: PointerEvent) => {
       const te = toolEvent('leave', e);
       if (te) tool()?.pointer?.(te, this);
+      this.pointer = null;
       this.state.set({ hover: null });
     };
     const onWheel = (e: WheelEvent) => {
@@ -827,7 +845,10 @@ export class ViewerController implements ViewerHost {
       const t = tool();
       if (t?.wheel?.({ pane: proj, voxel: proj.toVoxel(x, y), deltaY: e.deltaY, shiftKey: e.shiftKey, ctrlKey: e.ctrlKey, altKey: e.altKey, native: e }, this)) return;
       this.state.set({ activeView: pane.view });
-      this.onWheel(pane.view, e, x, y);
+      // Pointer events carry fractional coordinates, wheel events whole pixels: anchor the
+      // zoom where the status bar says the pointer is.
+      const p = this.pointer?.view === pane.view ? this.pointer : { x, y };
+      this.onWheel(pane.view, e, p.x, p.y);
     };
     const onContext = (e: MouseEvent) => e.preventDefault();
     el.addEventListener('pointerdown', onDown);
@@ -860,6 +881,15 @@ export class ViewerController implements ViewerHost {
     const d = e.deltaY !== 0 ? e.deltaY : e.deltaX;
     if (d === 0) return;
     this.stepSlice(view, Math.sign(d) * (e.shiftKey ? 10 : 1));
+  }
+
+  private hoverFromPointer(): void {
+    const p = this.pointer;
+    const w = this.world;
+    const proj = p && this.projection(p.view);
+    if (!p || !w || !proj) return;
+    const voxel = floorVec(proj.toVoxel(p.x, p.y));
+    this.hoverAt(p.view, voxel, voxel.every((c, i) => c >= 0 && c < w.shape[i]));
   }
 
   private hoverAt(view: ViewKind, voxel: Vec3, inside: boolean): void {

@@ -25,7 +25,7 @@ export function chunkBytes(c: CachedChunk): number {
 
 /**
  * Least-recently-used chunks within a byte budget counting both CPU copies and GPU textures.
- * Chunks `touch`ed during the frame being drawn are never evicted by inserts in that frame,
+ * Chunks used (or inserted) during the current frame are never evicted in that frame,
  * so a budget smaller than one screenful degrades to refetching rather than flicker.
  */
 export class ViewerChunkCache<T = unknown> {
@@ -83,6 +83,8 @@ export class ViewerChunkCache<T = unknown> {
   set(chunk: CachedChunk<T>): void {
     this.delete(chunk.key);
     this.map.set(chunk.key, chunk);
+    // Fresh data was asked for by the views: keep it at least through the frame that draws it.
+    this.usedInFrame.set(chunk.key, this.frame);
     this.total += chunkBytes(chunk);
     this.evict();
   }

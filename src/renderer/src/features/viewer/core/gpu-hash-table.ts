@@ -150,13 +150,22 @@ export class GpuHashTable {
   }
 
   private rebuild(capacity: number): void {
-    const old = [...this.entries()];
-    this.capacity = pow2AtLeast(capacity);
-    this.data = new Uint32Array(this.capacity * 4);
-    this.count = 0;
-    this.tombstones = 0;
-    for (const [lo, hi, a, b] of old) {
-      if (!this.insertNew(lo, hi, a, b)) return this.rebuild(this.capacity * 2);
+    const old = this.data;
+    const oldCapacity = this.capacity;
+    for (let size = pow2AtLeast(capacity); ; size *= 2) {
+      this.capacity = size;
+      this.data = new Uint32Array(size * 4);
+      this.count = 0;
+      this.tombstones = 0;
+      let ok = true;
+      for (let s = 0; s < oldCapacity && ok; s++) {
+        const k = s * 4;
+        const lo = old[k];
+        const hi = old[k + 1];
+        if ((lo | hi) === 0 || (lo === TOMBSTONE && hi === TOMBSTONE)) continue;
+        ok = this.insertNew(lo, hi, old[k + 2], old[k + 3]);
+      }
+      if (ok) break;
     }
     this.resized = true;
   }
