@@ -225,6 +225,13 @@ void Report(const char* what, char* err, size_t len) {
   if (err && len) std::snprintf(err, len, "%s", what);
 }
 
+// After a failure part of a call may still be queued on the stream: let it drain so the
+// next call can reuse (or free) the arenas safely. Its own error, if any, is already reported.
+void Drain() {
+  if (g_ctx.stream) cudaStreamSynchronize(g_ctx.stream);
+  cudaGetLastError();  // clear a non-sticky error so the next call starts clean
+}
+
 template <class Fn>
 int Guarded(char* err, size_t len, Fn fn) {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -233,6 +240,7 @@ int Guarded(char* err, size_t len, Fn fn) {
     return 0;
   } catch (const CudaError& e) {
     Report(e.what(), err, len);
+    Drain();
     return 2;
   } catch (const std::bad_alloc&) {
     Report("out of host memory", err, len);
