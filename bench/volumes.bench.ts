@@ -67,12 +67,14 @@ async function importBench(project: Project, file: string, kind: 'image' | 'labe
   const bytes = statSync(file).size;
   const cat = catMs(file);
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const { layer } = await importVolume(project, { path: file, kind, name, resolution });
   const ms = performance.now() - t;
+  const cpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
   const voxelBytes = voxelCount(layer.shape) * (layer.dtype === 'uint8' ? 1 : layer.dtype === 'uint16' ? 2 : 4);
   console.log(
     `  import ${name.padEnd(10)} ${layer.shape.join('x')} ${layer.dtype}, file ${mib(bytes)}: ${ms.toFixed(0)} ms (${rate(bytes, ms)} of file, ${rate(voxelBytes, ms)} of voxels, ${layer.levels.length} levels)` +
-      ` | cat ${cat.toFixed(1)} ms (${rate(bytes, cat)}) | import/cat time ratio ${(ms / cat).toFixed(1)}x`,
+      ` | cat ${cat.toFixed(1)} ms (${rate(bytes, cat)}) | import/cat time ratio ${(ms / cat).toFixed(1)}x | CPU ${cpuMs.toFixed(0)} ms (all threads)`,
   );
 }
 
@@ -109,6 +111,11 @@ async function main(): Promise<void> {
 
     // 3. slice reads of 1024x1024 views through the cache, with the event loop watched
     const [Z, Y, X] = SHAPE;
+    const idle = monitorEventLoopDelay({ resolution: 5 });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, 2000));
+    idle.disable();
+    console.log(`event-loop delay while idle (baseline, same run): max ${(idle.max / 1e6).toFixed(1)} ms, p99 ${(idle.percentile(99) / 1e6).toFixed(1)} ms`);
     let seed = 12345;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
     const delay = monitorEventLoopDelay({ resolution: 5 });

@@ -114,8 +114,8 @@ export function chunkBox(coord: Vec3, chunkShape: Vec3, shape: Vec3): Box {
 /**
  * Copies the voxels of `region` (global coordinates) from `src`, a C-order block of shape
  * `srcShape` whose first voxel sits at `srcOrigin`, into `dst` (shape `dstShape` at `dstOrigin`).
- * Both arrays must be of the same type. Rows are copied as bytes with Buffer#copy, which takes
- * offsets instead of views, so no object is allocated per row.
+ * Same-typed arrays are copied as bytes with Buffer#copy, which takes offsets instead of views
+ * (no object allocated per row); different types convert value by value as TypedArray#set does.
  */
 export function copyRegion(
   src: VoxelArray,
@@ -127,6 +127,10 @@ export function copyRegion(
   region: Box,
 ): void {
   const [rz, ry, rx] = boxSize(region);
+  if (src.constructor !== dst.constructor) {
+    copyRegionConverting(src, srcShape, srcOrigin, dst, dstShape, dstOrigin, region);
+    return;
+  }
   const e = src.BYTES_PER_ELEMENT;
   const s = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
   const d = Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength);
@@ -147,4 +151,15 @@ export function copyRegion(
     }
     for (let y = 0; y < ry; y++, a += sRow, b += dRow) s.copy(d, b, a, a + rowBytes);
   }
+}
+
+function copyRegionConverting(src: VoxelArray, srcShape: Vec3, srcOrigin: Vec3, dst: VoxelArray, dstShape: Vec3, dstOrigin: Vec3, region: Box): void {
+  const [rz, ry, rx] = boxSize(region);
+  const s = src as unknown as { subarray(a: number, b: number): ArrayLike<never> };
+  const d = dst as unknown as { set(a: ArrayLike<never>, o: number): void };
+  for (let z = 0; z < rz; z++)
+    for (let y = 0; y < ry; y++) {
+      const a = ((region.min[0] - srcOrigin[0] + z) * srcShape[1] + region.min[1] - srcOrigin[1] + y) * srcShape[2] + region.min[2] - srcOrigin[2];
+      d.set(s.subarray(a, a + rx), ((region.min[0] - dstOrigin[0] + z) * dstShape[1] + region.min[1] - dstOrigin[1] + y) * dstShape[2] + region.min[2] - dstOrigin[2]);
+    }
 }
