@@ -6,8 +6,9 @@
  *   2. metrics (VOI + adapted Rand) time vs skimage.metrics on a 100x1024x1024 pair;
  *   3. seeded split preview time on a 10-million-voxel segment.
  *
- *   npx tsx bench/segmentation.bench.ts [--quick] [--no-python]
+ *   npx tsx bench/segmentation.bench.ts [--quick] [--no-python] [--only watershed|metrics|split]
  *
+ * --quick: metrics on 30x512x512 instead of 100x1024x1024.
  * Data: ../shared/data/cardona2010/neurites.tif (30x512x512, labels relabelled by 3D
  * connected components, 0 = membrane) when present and readable, else a synthetic Voronoi
  * volume. There is no trained model here, so the affinities are DERIVED FROM THE GROUND
@@ -34,6 +35,8 @@ import { referencePython, runPython } from '../tests/helpers/python';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const usePython = !args.includes('--no-python');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+const part = (name: string) => !only || only === name;
 const CARDONA = join(import.meta.dirname, '..', '..', 'shared', 'data', 'cardona2010');
 const work = mkdtempSync(join(tmpdir(), 'tu-seg-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -152,6 +155,7 @@ function makeAffinities(gt: Uint32Array, shape: Shape3): Float32Array {
 interface Row {
   method: string;
   ms: number;
+  cpuMs: number;
   voxelsPerS: number;
   quality: SegmentationMetrics;
   note: string;
@@ -159,7 +163,7 @@ interface Row {
 
 function row(r: Row): string {
   const q = r.quality;
-  return `${r.method.padEnd(44)} ${fmt(r.ms, 0).padStart(8)} ms ${fmt(r.voxelsPerS / 1e6, 2).padStart(7)} Mvox/s  VOI split ${fmt(q.voiSplit)} merge ${fmt(q.voiMerge)} ARAND ${fmt(q.arand, 4)}  ${r.note}`;
+  return `${r.method.padEnd(46)} ${fmt(r.ms, 0).padStart(7)} ms (cpu ${fmt(r.cpuMs, 0).padStart(6)} ms) ${fmt(r.voxelsPerS / 1e6, 2).padStart(6)} Mvox/s  VOI split ${fmt(q.voiSplit)} merge ${fmt(q.voiMerge)} ARAND ${fmt(q.arand, 4)}  ${r.note}`;
 }
 
 const PY_WATERSHED = `
@@ -173,7 +177,7 @@ a = np.fromfile(WORK + '/affs.f32', dtype=np.float32).reshape(3, Z, Y, X)
 b = (1.0 - a.mean(0)).astype(np.float32)  # node boundary map for the node-weighted watersheds
 inside = b < 0.5
 out = {}
-t = time.perf_counter()
+t = time.perf_counter(); c = time.process_time()
 m2 = np.zeros((Z, Y, X), np.uint32)
 off = 0
 for z in range(Z):
@@ -183,34 +187,34 @@ for z in range(Z):
     m[m > 0] += off
     off += k
     m2[z] = m
-out['seeds2d_s'] = time.perf_counter() - t
-t = time.perf_counter()
+out['seeds2d_s'] = time.perf_counter() - t; out['seeds2d_cpu'] = time.process_time() - c
+t = time.perf_counter(); c = time.process_time()
 d = ndimage.distance_transform_edt(inside)
 peaks = (d >= 1) & (d == ndimage.maximum_filter(d, size=9))
 m3, k3 = ndimage.label(peaks)
 m3 = m3.astype(np.uint32)
-out['seeds3d_s'] = time.perf_counter() - t
+out['seeds3d_s'] = time.perf_counter() - t; out['seeds3d_cpu'] = time.process_time() - c
 out['seeds2d'] = int(off); out['seeds3d'] = int(k3)
 
-t = time.perf_counter()
+t = time.perf_counter(); c = time.process_time()
 w = np.zeros((Z, Y, X), np.int32)
 for z in range(Z):
     w[z] = watershed(b[z], m2[z].astype(np.int32))
-out['skimage2d_s'] = time.perf_counter() - t
+out['skimage2d_s'] = time.perf_counter() - t; out['skimage2d_cpu'] = time.process_time() - c
 w.astype(np.uint32).tofile(WORK + '/skimage2d.u32')
-t = time.perf_counter()
+t = time.perf_counter(); c = time.process_time()
 w = watershed(b, m3.astype(np.int32))
-out['skimage3d_s'] = time.perf_counter() - t
+out['skimage3d_s'] = time.perf_counter() - t; out['skimage3d_cpu'] = time.process_time() - c
 w.astype(np.uint32).tofile(WORK + '/skimage3d.u32')
-t = time.perf_counter()
+t = time.perf_counter(); c = time.process_time()
 v = np.zeros((Z, Y, X), np.uint32)
 for z in range(Z):
     v[z] = vigra.analysis.watershedsNew(b[z], neighborhood=4, seeds=m2[z])[0]
-out['vigra2d_s'] = time.perf_counter() - t
+out['vigra2d_s'] = time.perf_counter() - t; out['vigra2d_cpu'] = time.process_time() - c
 v.tofile(WORK + '/vigra2d.u32')
-t = time.perf_counter()
+t = time.perf_counter(); c = time.process_time()
 v = vigra.analysis.watershedsNew(b, neighborhood=6, seeds=m3)[0]
-out['vigra3d_s'] = time.perf_counter() - t
+out['vigra3d_s'] = time.perf_counter() - t; out['vigra3d_cpu'] = time.process_time() - c
 np.asarray(v, dtype=np.uint32).tofile(WORK + '/vigra3d.u32')
 print(json.dumps(out))
 `;
@@ -235,6 +239,7 @@ async function watershedBench(gt: Uint32Array, shape: Shape3, affs: Float32Array
   console.log(`\n-- 1. watershed + agglomeration on ${shape.join('x')} (${fmt(n / 1e6, 2)} Mvoxel) --`);
   const thresholds = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
   const rows: Row[] = [];
+  let seedsMs: Record<string, number> | null = null;
   let best2d: Uint32Array | null = null;
   const eval_ = (s: Uint32Array) => evaluateSegmentation(gt, s);
   for (const threeD of [false, true]) {
@@ -243,7 +248,7 @@ async function watershedBench(gt: Uint32Array, shape: Shape3, affs: Float32Array
     const run = await timed(() => segmentAffinities(affs, shape, { threeD, thresholds, flat: true }));
     const r = run.value;
     const frags = await eval_(r.fragments);
-    rows.push({ method: `ours fragments+agglomeration ${mode}`, ms: run.ms, voxelsPerS: (n / run.ms) * 1000, quality: frags, note: `(fragments alone: ${r.fragmentCount})` });
+    rows.push({ method: `ours fragments+agglomeration ${mode}`, ms: run.ms, cpuMs: run.cpuMs, voxelsPerS: (n / run.ms) * 1000, quality: frags, note: `(fragments alone: ${r.fragmentCount})` });
     let bestK = 0;
     let bestVoi = Infinity;
     const perThreshold: string[] = [];
@@ -256,7 +261,7 @@ async function watershedBench(gt: Uint32Array, shape: Shape3, affs: Float32Array
       }
     }
     const bestQ = await eval_(r.segmentations![bestK]);
-    rows.push({ method: `ours agglomerated ${mode}, threshold ${r.thresholds[bestK]}`, ms: run.ms, voxelsPerS: (n / run.ms) * 1000, quality: bestQ, note: `cpu ${fmt(run.cpuMs, 0)} ms, ${thresholds.length} thresholds in one pass, ${r.edgeCount} RAG edges` });
+    rows.push({ method: `ours agglomerated ${mode}, threshold ${r.thresholds[bestK]}`, ms: run.ms, cpuMs: run.cpuMs, voxelsPerS: (n / run.ms) * 1000, quality: bestQ, note: `${thresholds.length} thresholds in one pass, ${r.edgeCount} RAG edges` });
     console.log(`  ${mode}: ${perThreshold.join(' | ')}`);
     if (!threeD) best2d = r.segmentations![bestK];
   }
@@ -273,26 +278,31 @@ async function watershedBench(gt: Uint32Array, shape: Shape3, affs: Float32Array
     const { stdout } = runPython(script, [], { timeoutMs: 3_600_000 });
     const t = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
     const read = (name: string) => new Uint32Array(readFileSync(join(work, `${name}.u32`)).buffer.slice(0));
-    const pyRows: [string, string, number, string][] = [
-      ['skimage.segmentation.watershed 2D per section', 'skimage2d', t.skimage2d_s, `seeds: ${t.seeds2d} in ${fmt(t.seeds2d_s, 2)} s (not timed)`],
-      ['skimage.segmentation.watershed 3D', 'skimage3d', t.skimage3d_s, `seeds: ${t.seeds3d} in ${fmt(t.seeds3d_s, 2)} s (not timed)`],
-      ['vigra watershedsNew 2D per section', 'vigra2d', t.vigra2d_s, 'same seeds as skimage 2D'],
-      ['vigra watershedsNew 3D', 'vigra3d', t.vigra3d_s, 'same seeds as skimage 3D'],
+    const pyRows: [string, string, string][] = [
+      ['skimage.segmentation.watershed 2D per section', 'skimage2d', `seeds (scipy EDT maxima, same recipe): ${t.seeds2d}, ${fmt(t.seeds2d_s, 2)} s not included`],
+      ['skimage.segmentation.watershed 3D', 'skimage3d', `seeds: ${t.seeds3d}, ${fmt(t.seeds3d_s, 2)} s not included`],
+      ['vigra watershedsNew 2D per section', 'vigra2d', 'same seeds as skimage 2D'],
+      ['vigra watershedsNew 3D', 'vigra3d', 'same seeds as skimage 3D'],
     ];
-    for (const [method, file, seconds, note] of pyRows) {
-      rows.push({ method, ms: seconds * 1000, voxelsPerS: n / seconds, quality: await eval_(read(file)), note });
+    for (const [method, key, note] of pyRows) {
+      const seconds = t[`${key}_s`];
+      rows.push({ method, ms: seconds * 1000, cpuMs: t[`${key}_cpu`] * 1000, voxelsPerS: n / seconds, quality: await eval_(read(key)), note });
     }
+    seedsMs = { '2D': t.seeds2d_s * 1000, '3D': t.seeds3d_s * 1000 };
   } else {
     console.log('  (skimage / vigra baselines skipped: Debian python3 with numpy, scipy, skimage, vigra, tifffile not available)');
   }
-  console.log('  method                                           time   throughput  quality vs ground truth');
+  console.log('  method                                            wall time (cpu time)      throughput  quality vs ground truth');
   for (const r of rows) console.log('  ' + row(r));
-  const ours2d = rows[0].ms;
-  const ours3d = rows[2].ms;
-  const find = (m: string) => rows.find((r) => r.method.startsWith(m));
-  for (const [name, ours] of [['skimage.segmentation.watershed 2D', ours2d], ['skimage.segmentation.watershed 3D', ours3d], ['vigra watershedsNew 2D', ours2d], ['vigra watershedsNew 3D', ours3d]] as const) {
-    const base = find(name);
-    if (base) console.log(`  speed-up of ours (whole pipeline incl. seeds + agglomeration) vs ${name} (flood only): ${fmt(base.ms / ours, 1)}x`);
+  const find = (m: string) => rows.find((r) => r.method.startsWith(m))!;
+  for (const mode of ['2D', '3D'] as const) {
+    const ours = find(`ours fragments+agglomeration ${mode}`);
+    for (const lib of ['skimage.segmentation.watershed', 'vigra watershedsNew']) {
+      const base = rows.find((r) => r.method.startsWith(`${lib} ${mode}`));
+      if (!base) continue;
+      const withSeeds = seedsMs ? ` | vs their seeds + flood: ${fmt((base.ms + seedsMs[mode]) / ours.ms, 1)}x` : '';
+      console.log(`  ${mode}: ours (seeds + watershed + RAG + agglomeration at ${thresholds.length} thresholds) vs ${lib} (flood only): wall ${fmt(base.ms / ours.ms, 1)}x, cpu ${fmt(base.cpuMs / ours.cpuMs, 1)}x${withSeeds}`);
+    }
   }
   return best2d!;
 }
@@ -381,20 +391,27 @@ async function splitBench(): Promise<void> {
   const affs = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) affs[c * n + i] = image[i] / 255;
   const byAffs = await timed(() => seededSplitSync({ ...request, source: { kind: 'affinities', data: affs } }));
-  console.log(`  image (${imageNote}): ${fmt(sync.ms, 0)} ms sync, ${fmt(asyncRun.ms, 0)} ms async (${mvox(n, sync.ms)}); groups ${sync.value.groupSizes.join(' / ')} voxels`);
-  console.log(`  affinities (edge-weighted): ${fmt(byAffs.ms, 0)} ms (${mvox(n, byAffs.ms)})`);
+  console.log(`  image (${imageNote}): ${fmt(sync.ms, 0)} ms sync (cpu ${fmt(sync.cpuMs, 0)} ms), ${fmt(asyncRun.ms, 0)} ms async (${mvox(n, sync.ms)}); groups ${sync.value.groupSizes.join(' / ')} voxels`);
+  console.log(`  affinities (edge-weighted): ${fmt(byAffs.ms, 0)} ms (cpu ${fmt(byAffs.cpuMs, 0)} ms, ${mvox(n, byAffs.ms)})`);
 }
 
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}`);
   if (!py) console.log('NOTE: no Debian python3 with numpy/scipy/skimage/vigra/tifffile: baselines are skipped.');
-  const { gt, shape, source } = groundTruth();
-  console.log(`ground truth: ${source}`);
-  console.log('affinities: DERIVED FROM THE GROUND TRUTH (no trained model): targets blurred 3x3 in-plane, mapped to [0.05, 0.95], uniform noise +-0.25, clipped');
-  const affs = makeAffinities(gt, shape);
-  const seg = await watershedBench(gt, shape, affs);
-  await metricsBench(gt, seg, shape);
-  await splitBench();
+  if (part('watershed') || part('metrics')) {
+    const { gt, shape, source } = groundTruth();
+    console.log(`ground truth: ${source}`);
+    console.log('affinities: DERIVED FROM THE GROUND TRUTH (no trained model): targets blurred 3x3 in-plane, mapped to [0.05, 0.95], uniform noise +-0.25, clipped');
+    const affs = makeAffinities(gt, shape);
+    if (part('watershed')) {
+      const seg = await watershedBench(gt, shape, affs);
+      if (part('metrics')) await metricsBench(gt, seg, shape);
+    } else {
+      const r = await segmentAffinities(affs, shape, { thresholds: [0.8], flat: true });
+      await metricsBench(gt, r.segmentations![0], shape);
+    }
+  }
+  if (part('split')) await splitBench();
   console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes share these cores; timings are wall-clock)`);
 }
 

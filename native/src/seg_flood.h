@@ -230,24 +230,22 @@ void BuildFloodGraph(const AffinityView& a, Shape3 s, bool inPlane, const uint8_
  * connected to a seed by existing edges ends with the label of the seed it is joined to
  * in a minimum spanning forest.
  *
- * Prim's algorithm with one shortcut: while popping level L nothing in the queue is below
- * L, so a neighbour reached through an edge of level <= L belongs to the popping basin
- * right away (only the order among equal levels differs from queueing it first). It is
- * labelled at once and queued only to be expanded, which on real affinities (long runs of
- * strong edges) saves most queue traffic. Ties otherwise: first queued wins.
+ * Prim's algorithm with one shortcut: while the lowest queued level is L, a neighbour
+ * reached through an edge of level <= L belongs to the growing basin right away (only the
+ * order among equal levels differs from queueing it first). Such voxels are labelled at
+ * once and grown depth-first from a small stack, so on real affinities (long runs of
+ * strong edges) most voxels never enter the bucket queue. Ties otherwise: first queued wins.
  */
 template <class Level>
 void FloodEdges(Shape3 s, std::vector<FloodVoxel<Level>>& g, uint32_t levels) {
   constexpr Level kNone = FloodVoxel<Level>::kNone;
-  // A labelled voxel with best == kPending still has to be expanded; expanded voxels and
-  // seeds hold kNone. (Unlabelled voxels use best for their best queued level.)
-  constexpr Level kPending = 0;
   struct Entry {
     uint32_t index, label;
   };
   const size_t n = s.Size(), plane = s.Plane();
   FloodVoxel<Level>* G = g.data();
   BucketQueue<Entry> queue(levels);
+  std::vector<uint32_t> stack;
   uint32_t current = 0;
   auto offer = [&](size_t nb, Level level, uint32_t label) {
     if (level == kNone) return;  // checked first: nb may be out of range then
@@ -255,24 +253,28 @@ void FloodEdges(Shape3 s, std::vector<FloodVoxel<Level>>& g, uint32_t levels) {
     if (t.label != 0) return;
     if (level <= current) {
       t.label = label;
-      t.best = kPending;
-    } else {
-      if (level >= t.best) return;
+      stack.push_back(static_cast<uint32_t>(nb));
+    } else if (level < t.best) {
       t.best = level;
+      queue.Push(level, Entry{static_cast<uint32_t>(nb), label});
     }
-    queue.Push(level, Entry{static_cast<uint32_t>(nb), label});
   };
-  auto expand = [&](size_t v, uint32_t label) {
-    const FloodVoxel<Level>& here = G[v];
-    offer(v - 1, here.edge[2], label);
-    if (v + 1 < n) offer(v + 1, G[v + 1].edge[2], label);
-    offer(v - s.x, here.edge[1], label);
-    if (v + s.x < n) offer(v + s.x, G[v + s.x].edge[1], label);
-    offer(v - plane, here.edge[0], label);
-    if (v + plane < n) offer(v + plane, G[v + plane].edge[0], label);
+  auto grow = [&](size_t start, uint32_t label) {
+    stack.push_back(static_cast<uint32_t>(start));
+    while (!stack.empty()) {
+      const size_t v = stack.back();
+      stack.pop_back();
+      const FloodVoxel<Level>& here = G[v];
+      offer(v - 1, here.edge[2], label);
+      if (v + 1 < n) offer(v + 1, G[v + 1].edge[2], label);
+      offer(v - s.x, here.edge[1], label);
+      if (v + s.x < n) offer(v + s.x, G[v + s.x].edge[1], label);
+      offer(v - plane, here.edge[0], label);
+      if (v + plane < n) offer(v + plane, G[v + plane].edge[0], label);
+    }
   };
   for (size_t i = 0; i < n; ++i)
-    if (G[i].label != 0) expand(i, G[i].label);
+    if (G[i].label != 0) grow(i, G[i].label);
   while (!queue.Empty()) {
     // The queue order is known in advance: fetch the voxels (and their y / z neighbours,
     // lines of their own) a few pops ahead, so the misses overlap.
@@ -285,15 +287,11 @@ void FloodEdges(Shape3 s, std::vector<FloodVoxel<Level>>& g, uint32_t levels) {
       if (i + plane < n) __builtin_prefetch(&G[i + plane], 1);
     }
     const Entry en = queue.Pop();
-    current = queue.LastLevel();
     FloodVoxel<Level>& v = G[en.index];
-    if (v.label == 0) {
-      v.label = en.label;
-    } else if (v.best != kPending) {
-      continue;  // stale: labelled through a better edge, or already expanded
-    }
-    v.best = kNone;
-    expand(en.index, v.label);
+    if (v.label != 0) continue;  // stale: labelled through a better or equal edge
+    current = queue.LastLevel();
+    v.label = en.label;
+    grow(en.index, en.label);
   }
 }
 

@@ -28,11 +28,14 @@ struct Edt1D {
       const double hq = f[q] + w2 * double(q) * q;
       double s = -kInf;
       while (k >= 0) {
-        s = (hq - h[k]) / (2.0 * w2 * (q - v[k]));
-        if (s > z[k]) break;
+        // The intersection with site k lies right of z[k]: compare without dividing.
+        const double num = hq - h[k], den = 2.0 * w2 * (q - v[k]);
+        if (num > z[k] * den) {
+          s = num / den;
+          break;
+        }
         --k;
       }
-      if (k < 0) s = -kInf;
       ++k;
       v[k] = q;
       h[k] = hq;

@@ -6,8 +6,9 @@ export interface FragmentOptions {
   /** false (default): a 2D watershed per z-section, for anisotropic EM; true: one 3D watershed. */
   threeD?: boolean;
   /**
-   * A voxel is a seed candidate when 1 - (its weakest face affinity) is below this
-   * (default 0.5); the distance transform measures the distance to the other voxels.
+   * A voxel is a seed candidate when 1 - (its weakest face affinity), quantised to the
+   * flood levels, is below this (default 0.5); the distance transform measures the
+   * distance to the other voxels.
    */
   boundaryThreshold?: number;
   /** Seeds are distance maxima within a window of this half-width in voxels (default 4). */
@@ -18,7 +19,7 @@ export interface FragmentOptions {
   spacing?: readonly [number, number, number];
   /** Fragments with fewer voxels are dissolved into their neighbours (default 0: off). */
   minFragmentSize?: number;
-  /** Quantisation levels of edge strength for the flood (default 256). */
+  /** Quantisation levels of edge strength (1 - affinity) for the flood (default 255, at most 65535). */
   levels?: number;
   /** Fragments never cross this block grid, so block-wise runs reproduce the result exactly. */
   blockShape?: Shape3;
@@ -36,8 +37,10 @@ export interface Fragments {
 
 /**
  * Fragments (supervoxels) from affinities: seeds at local maxima of the distance to
- * boundary voxels, grown by an edge-weighted watershed on the affinity graph. Every voxel
- * inside the mask is labelled. Synchronous: for small volumes (blocks the calling thread).
+ * boundary voxels, grown by an edge-weighted watershed on the affinity graph (minimum
+ * spanning forest). Every voxel inside the mask is labelled; ids are uint32, 1..count in
+ * raster order of first voxel (per block of `blockShape`, blocks in raster order).
+ * Synchronous: for small volumes (blocks the calling thread).
  */
 export function computeFragmentsSync(affinities: AffinityArray, shape: Shape3, options: FragmentOptions = {}): Fragments {
   return callNative('fragments', () => segmentationAddon().segFragments(affinities, shape, options));
