@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { decode as decodePng } from 'fast-png';
 import { AppError } from '../../errors';
@@ -8,9 +8,12 @@ import { allocate, type DType, type VoxelArray } from '../dtypes';
 import { LruCache } from '../lru';
 import { assertUniformPages, PageStackReader, type Page } from './page-stack';
 import { openTiffPages, tiffResolution } from './tiff';
+import { fileOpenedPerRead } from './tiff-ifd';
 
 const IMAGE_EXTENSIONS = new Set(['.tif', '.tiff', '.png']);
+/** PNG pages decode whole: keep a chunk-deep slab of them (16 pages of up to 16 MiB). */
 const DECODED_PAGES_BYTES = 256 * 1024 * 1024;
+const DECODED_TIFF_BYTES = 32 * 1024 * 1024;
 
 /** Section files of a folder in natural order (img2 before img10). */
 export function listSectionFiles(dir: string): string[] {
@@ -77,10 +80,8 @@ export async function openSinglePng(path: string): Promise<PageStackReader> {
 }
 
 async function openSections(label: string, paths: string[]): Promise<PageStackReader> {
-  const dir = label;
   const pngCache = new LruCache<string, VoxelArray>(DECODED_PAGES_BYTES, (a) => a.byteLength);
-  const tiffCache = new LruCache<string, Uint8Array>(DECODED_PAGES_BYTES, (b) => b.byteLength);
-  const handles: FileHandle[] = [];
+  const tiffCache = new LruCache<string, Uint8Array>(DECODED_TIFF_BYTES, (b) => b.byteLength);
   const pages: Page[] = [];
   const labels: string[] = [];
   let resolution: Vec3 | null = null;
@@ -99,9 +100,7 @@ async function openSections(label: string, paths: string[]): Promise<PageStackRe
         }
         labels.push(name);
       } else {
-        const fh = await open(path, 'r');
-        handles.push(fh);
-        const { pages: tp, file, firstEntries } = await openTiffPages(path, fh, tiffCache, `${name} `);
+        const { pages: tp, file, firstEntries } = await openTiffPages(path, fileOpenedPerRead(path), tiffCache, `${name} `);
         if (resolution === null) resolution = await tiffResolution(file, firstEntries).catch(() => null);
         tp.forEach((p, i) => {
           pages.push(p);
@@ -110,16 +109,15 @@ async function openSections(label: string, paths: string[]): Promise<PageStackRe
       }
     }
     assertUniformPages(
-      dir,
+      label,
       pages.map((p, i) => ({ width: p.width, height: p.height, dtype: p.dtype, label: labels[i] })),
     );
   } catch (err) {
-    await Promise.all(handles.map((h) => h.close()));
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `${label}: a section file vanished (${(err as Error).message})`);
     throw err;
   }
   return new PageStackReader(label, 'image-folder', pages, resolution, { files: paths.length }, async () => {
     pngCache.clear();
     tiffCache.clear();
-    await Promise.all(handles.map((h) => h.close()));
   });
 }

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { AppError } from '../../errors';
 
 /**
@@ -50,18 +50,43 @@ export interface TiffHeader {
   firstIfd: number;
 }
 
+/**
+ * Positional reads of one file: through a handle held open (a stack file), or opening the file
+ * for each read (folders of thousands of section files must not hold a descriptor each).
+ */
+export interface FileAccess {
+  size(): Promise<number>;
+  read(position: number, length: number): Promise<Uint8Array>;
+}
+
+export function heldFile(path: string, fh: FileHandle): FileAccess {
+  return { size: async () => (await fh.stat()).size, read: (p, n) => readAt(fh, p, n, path) };
+}
+
+export function fileOpenedPerRead(path: string): FileAccess {
+  const withHandle = async <T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> => {
+    const fh = await open(path, 'r');
+    try {
+      return await fn(fh);
+    } finally {
+      await fh.close();
+    }
+  };
+  return { size: () => withHandle(async (fh) => (await fh.stat()).size), read: (p, n) => withHandle((fh) => readAt(fh, p, n, path)) };
+}
+
 export class TiffFile {
   private constructor(
     readonly path: string,
-    private readonly fh: FileHandle,
+    private readonly file: FileAccess,
     readonly size: number,
     readonly header: TiffHeader,
   ) {}
 
-  static async open(path: string, fh: FileHandle): Promise<TiffFile> {
-    const size = (await fh.stat()).size;
-    const head = await readAt(fh, 0, 16, path);
+  static async open(path: string, file: FileAccess): Promise<TiffFile> {
+    const size = await file.size();
     if (size < 8) throw corrupt(path, 'the file is too short to be a TIFF');
+    const head = await file.read(0, Math.min(16, size));
     const bo = String.fromCharCode(head[0], head[1]);
     if (bo !== 'II' && bo !== 'MM') throw corrupt(path, 'it is not a TIFF file (bad byte-order mark)');
     const le = bo === 'II';
@@ -73,7 +98,7 @@ export class TiffFile {
       if (size < 16) throw corrupt(path, 'the BigTIFF header is truncated');
       header = { littleEndian: le, bigTiff: true, firstIfd: Number(dv.getBigUint64(8, le)) };
     } else throw corrupt(path, `it is not a TIFF file (version ${magic})`);
-    return new TiffFile(path, fh, size, header);
+    return new TiffFile(path, file, size, header);
   }
 
   /** Offsets of every IFD in the chain, checked for loops and for lying inside the file. */
@@ -99,12 +124,13 @@ export class TiffFile {
     const le = this.header.littleEndian;
     const countSize = big ? 8 : 2;
     const entrySize = big ? 20 : 12;
-    const countBytes = await readAt(this.fh, offset, countSize, this.path);
+    if (offset + countSize > this.size) throw corrupt(this.path, `directory ${index} is truncated`);
+    const countBytes = await this.file.read(offset, countSize);
     const cdv = new DataView(countBytes.buffer, countBytes.byteOffset, countSize);
     const n = big ? Number(cdv.getBigUint64(0, le)) : cdv.getUint16(0, le);
     const bodyLen = n * entrySize + (big ? 8 : 4);
     if (offset + countSize + bodyLen > this.size) throw corrupt(this.path, `directory ${index} is truncated`);
-    const body = await readAt(this.fh, offset + countSize, bodyLen, this.path);
+    const body = await this.file.read(offset + countSize, bodyLen);
     const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
     const entries = new Map<number, IfdEntry>();
     for (let i = 0; i < n; i++) {
@@ -132,7 +158,7 @@ export class TiffFile {
     let bytes = e.inline;
     if (!bytes) {
       if (e.offset + size * e.count > this.size) throw corrupt(this.path, `tag ${e.tag} points past the end of the file (truncated?)`);
-      bytes = await readAt(this.fh, e.offset, size * e.count, this.path);
+      bytes = await this.file.read(e.offset, size * e.count);
     }
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const le = this.header.littleEndian;
@@ -193,7 +219,7 @@ export class TiffFile {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
-    return readAt(this.fh, offset, length, this.path);
+    return this.file.read(offset, length);
   }
 }
 

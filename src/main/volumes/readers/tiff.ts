@@ -5,7 +5,7 @@ import { allocate, bytesPerVoxel, viewAs, type DType, type VoxelArray } from '..
 import { LruCache } from '../lru';
 import { assertUniformPages, PageStackReader, type Page } from './page-stack';
 import { compressionName, compressionSupported, decompressBlock, finishBlock } from './tiff-decode';
-import { corrupt, TAG, TiffFile, type IfdEntry } from './tiff-ifd';
+import { corrupt, heldFile, TAG, TiffFile, type FileAccess, type IfdEntry } from './tiff-ifd';
 import { parseResolutionMetadata } from './tiff-metadata';
 
 /**
@@ -170,8 +170,8 @@ async function first(file: TiffFile, entries: Map<number, IfdEntry>, tag: number
 }
 
 /** The pages of one TIFF file (reduced-resolution pages skipped), validated as a stack. */
-export async function openTiffPages(path: string, fh: FileHandle, cache: LruCache<string, Uint8Array>, labelPrefix = ''): Promise<{ pages: TiffPage[]; file: TiffFile; firstEntries: Map<number, IfdEntry> }> {
-  const file = await TiffFile.open(path, fh);
+export async function openTiffPages(path: string, access: FileAccess, cache: LruCache<string, Uint8Array>, labelPrefix = ''): Promise<{ pages: TiffPage[]; file: TiffFile; firstEntries: Map<number, IfdEntry> }> {
+  const file = await TiffFile.open(path, access);
   const ifds = await file.ifdOffsets();
   const pages: TiffPage[] = [];
   for (let i = 0; i < ifds.length; i++) {
@@ -241,7 +241,7 @@ export async function openTiffStack(path: string): Promise<PageStackReader> {
   }
   try {
     const cache = new LruCache<string, Uint8Array>(DECODED_CACHE_BYTES, (b) => b.byteLength);
-    const { pages, file, firstEntries } = await openTiffPages(path, fh, cache);
+    const { pages, file, firstEntries } = await openTiffPages(path, heldFile(path, fh), cache);
     assertUniformPages(
       path,
       pages.map((p, i) => ({ width: p.width, height: p.height, dtype: p.dtype, label: `page ${i}` })),
