@@ -37,13 +37,13 @@ const geotiffDecoders = new Map<number, Promise<BlockDecoder>>();
  * calling thread); LZW, PackBits and zstd use geotiff's decoders. Predictors are NOT applied
  * here: geotiff's predictor code handles neither 64-bit samples nor big-endian files.
  */
-export async function decompressBlock(compression: number, data: Uint8Array): Promise<Uint8Array> {
+export async function decompressBlock(compression: number, data: Uint8Array, expectedBytes = 0): Promise<Uint8Array> {
   switch (compression) {
     case 1:
       return data;
     case 8:
     case 32946: {
-      const out = await inflateAsync(data);
+      const out = await inflateAsync(data, { chunkSize: Math.max(64 * 1024, expectedBytes + 1) });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     }
     case 5:

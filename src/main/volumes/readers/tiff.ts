@@ -77,7 +77,7 @@ class TiffPage implements Page {
       const raw = await this.file.read(offsets[i], counts[i]);
       let bytes: Uint8Array;
       try {
-        bytes = await decompressBlock(this.compression, this.compression === 1 ? raw.slice() : raw);
+        bytes = await decompressBlock(this.compression, this.compression === 1 ? raw.slice() : raw, expected);
       } catch (err) {
         if (err instanceof AppError) throw err;
         throw corrupt(this.file.path, `${g.tiled ? 'tile' : 'strip'} ${i} of ${this.label()} does not decompress (${compressionName(this.compression)}): ${(err as Error).message}`);

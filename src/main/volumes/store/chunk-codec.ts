@@ -22,12 +22,13 @@ export async function encodeChunk(data: VoxelArray): Promise<Buffer> {
 
 export async function decodeChunk(bytes: Uint8Array, dtype: DType, voxels: number, where: string): Promise<VoxelArray> {
   let raw: Buffer;
+  const expected = voxels * bytesPerVoxel(dtype);
   try {
-    raw = await gunzipAsync(bytes);
+    // One output buffer of the known size: no 16 KiB pieces to gather and concatenate.
+    raw = await gunzipAsync(bytes, { chunkSize: Math.max(64 * 1024, expected) });
   } catch (err) {
     throw new AppError('CORRUPT_FILE', `${where}: chunk does not decompress (${(err as Error).message})`);
   }
-  const expected = voxels * bytesPerVoxel(dtype);
   if (raw.byteLength !== expected) throw new AppError('CORRUPT_FILE', `${where}: chunk holds ${raw.byteLength} bytes, expected ${expected}`);
   return viewAs(dtype, new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
 }
