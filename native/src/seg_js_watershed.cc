@@ -56,65 +56,67 @@ Napi::Object AgglomerationToJs(Napi::Env env, const AgglomerationResult& r) {
   return out;
 }
 
-class FragmentsTask : public Task {
- public:
-  explicit FragmentsTask(const Napi::CallbackInfo& info) {
-    shape_ = ShapeArg(info[1], "fragments: shape");
-    affs_ = AffinityArg(info[0], shape_, "fragments: affinities");
+/** Arguments shared by the fragment tasks: (affinities, shape, {fragment options, mask}). */
+class FragmentInputTask : public Task {
+ protected:
+  FragmentInputTask(const Napi::CallbackInfo& info, const std::string& what) {
+    shape_ = ShapeArg(info[1], (what + ": shape").c_str());
+    affs_ = AffinityArg(info[0], shape_, (what + ": affinities").c_str());
     Keep(info[0]);
-    auto o = ObjectArg(info, 2);
-    options_ = ParseFragmentOptions(o);
-    mask_ = MaskArg(o.Get("mask"), shape_.Size(), "fragments: mask");
-    if (mask_) Keep(o.Get("mask"));
-    idOffset_ = NumberOpt(o, "idOffset", 0);
+    options_object_ = ObjectArg(info, 2);
+    options_ = ParseFragmentOptions(options_object_);
+    mask_ = MaskArg(options_object_.Get("mask"), shape_.Size(), (what + ": mask").c_str());
+    if (mask_) Keep(options_object_.Get("mask"));
+    fragments_.Allocate(info.Env(), shape_.Size());
+  }
+
+  Shape3 shape_;
+  AffinityView affs_;
+  Napi::Object options_object_;  // valid during construction only
+  FragmentOptions options_;
+  const uint8_t* mask_ = nullptr;
+  OutputArray<uint32_t> fragments_;
+};
+
+class FragmentsTask : public FragmentInputTask {
+ public:
+  explicit FragmentsTask(const Napi::CallbackInfo& info) : FragmentInputTask(info, "fragments") {
+    idOffset_ = NumberOpt(options_object_, "idOffset", 0);
     if (idOffset_ < 0 || idOffset_ != std::floor(idOffset_)) throw Napi::RangeError::New(info.Env(), "idOffset must be a non-negative integer");
-    out_.Allocate(info.Env(), shape_.Size());
   }
   void Execute() override {
-    count_ = Fragments(affs_, shape_, mask_, options_, out_.Data());
+    count_ = Fragments(affs_, shape_, mask_, options_, fragments_.Data());
     if (idOffset_ > 0) {
       if (idOffset_ + count_ >= 4294967295.0) throw std::runtime_error("fragments: idOffset + fragment count exceeds uint32");
       const auto add = static_cast<uint32_t>(idOffset_);
-      uint32_t* p = out_.Data();
+      uint32_t* p = fragments_.Data();
       for (size_t i = 0, n = shape_.Size(); i < n; ++i)
         if (p[i]) p[i] += add;
     }
   }
   Napi::Value Result(Napi::Env env) override {
     auto r = Napi::Object::New(env);
-    r.Set("fragments", out_.Value());
+    r.Set("fragments", fragments_.Value());
     r.Set("count", Napi::Number::New(env, count_));
     return r;
   }
 
  private:
-  Shape3 shape_;
-  AffinityView affs_;
-  FragmentOptions options_;
-  const uint8_t* mask_ = nullptr;
   double idOffset_ = 0;
   uint32_t count_ = 0;
-  OutputArray<uint32_t> out_;
 };
 
 /** Fragments + region graph + agglomeration at several thresholds, in one call. */
-class SegmentTask : public Task {
+class SegmentTask : public FragmentInputTask {
  public:
-  explicit SegmentTask(const Napi::CallbackInfo& info) {
-    shape_ = ShapeArg(info[1], "segment: shape");
-    affs_ = AffinityArg(info[0], shape_, "segment: affinities");
-    Keep(info[0]);
-    auto o = ObjectArg(info, 2);
-    options_ = ParseFragmentOptions(o);
-    mask_ = MaskArg(o.Get("mask"), shape_.Size(), "segment: mask");
-    if (mask_) Keep(o.Get("mask"));
+  explicit SegmentTask(const Napi::CallbackInfo& info) : FragmentInputTask(info, "segment") {
+    const Napi::Object o = options_object_;
     double q;
     merge_ = ParseMerge(o, &q);
     quantile_ = q;
     thresholds_ = NumberListOpt(o, "thresholds");
     if (thresholds_.empty()) thresholds_ = {0.5};
     std::sort(thresholds_.begin(), thresholds_.end());
-    fragments_.Allocate(info.Env(), shape_.Size());
     if (BoolOpt(o, "flat", false)) {
       flat_.resize(thresholds_.size());
       for (auto& f : flat_) f.Allocate(info.Env(), shape_.Size());
@@ -144,14 +146,9 @@ class SegmentTask : public Task {
   }
 
  private:
-  Shape3 shape_;
-  AffinityView affs_;
-  FragmentOptions options_;
-  const uint8_t* mask_ = nullptr;
   MergeFunction merge_;
   double quantile_;
   std::vector<double> thresholds_;
-  OutputArray<uint32_t> fragments_;
   std::vector<OutputArray<uint32_t>> flat_;
   uint32_t fragmentCount_ = 0;
   size_t edgeCount_ = 0;

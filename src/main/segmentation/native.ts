@@ -1,20 +1,7 @@
 import { AppError } from '../errors';
 import { nativeAddon, nativeStatus } from '../native/addon';
 import type { AffinityArray, LabelArray, Shape3 } from './types';
-
-/** Options the native fragment kernel reads (see docs/segmentation.md). */
-export interface NativeFragmentOptions {
-  threeD?: boolean;
-  boundaryThreshold?: number;
-  seedRadius?: number;
-  minSeedDistance?: number;
-  spacing?: readonly [number, number, number];
-  minFragmentSize?: number;
-  levels?: number;
-  blockShape?: Shape3;
-  mask?: Uint8Array;
-  idOffset?: number;
-}
+import type { FragmentOptions } from './watershed';
 
 export interface NativeMergeOptions {
   merge?: 'mean' | 'quantile';
@@ -102,8 +89,8 @@ export interface SegmentationAddon {
   segConnectedComponentsAsync(labels: LabelArray, shape: Shape3, o?: { inPlane?: boolean }): Promise<{ labels: Uint32Array; count: number }>;
   segApplyMapping(fragments: Uint32Array, mapping: Uint32Array): Uint32Array;
   segApplyMappingAsync(fragments: Uint32Array, mapping: Uint32Array): Promise<Uint32Array>;
-  segFragments(affs: AffinityArray, shape: Shape3, o?: NativeFragmentOptions): { fragments: Uint32Array; count: number };
-  segFragmentsAsync(affs: AffinityArray, shape: Shape3, o?: NativeFragmentOptions): Promise<{ fragments: Uint32Array; count: number }>;
+  segFragments(affs: AffinityArray, shape: Shape3, o?: FragmentOptions): { fragments: Uint32Array; count: number };
+  segFragmentsAsync(affs: AffinityArray, shape: Shape3, o?: FragmentOptions): Promise<{ fragments: Uint32Array; count: number }>;
   segSegment(affs: AffinityArray, shape: Shape3, o?: object): NativeSegmentResult;
   segSegmentAsync(affs: AffinityArray, shape: Shape3, o?: object): Promise<NativeSegmentResult>;
   segSeededSplit(shape: Shape3, o: NativeSplitOptions): NativeSplitResult;

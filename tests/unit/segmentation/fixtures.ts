@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeAddon, nativeStatus } from '../../../src/main/native/addon';
@@ -111,38 +111,6 @@ export function pythonJson<T>(script: string, arrays: ArrayBufferView[]): T {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Like pythonJson, but the script writes one raw array to `out_path`, returned as bytes. */
-export function pythonArray(script: string, arrays: ArrayBufferView[]): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'tu-seg-py-'));
-  try {
-    const paths = arrays.map((a, i) => {
-      const p = join(dir, `a${i}.bin`);
-      writeFileSync(p, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-      return p;
-    });
-    const outPath = join(dir, 'out.bin');
-    runPython(`import numpy as np\npaths = ${JSON.stringify(paths)}\nout_path = ${JSON.stringify(outPath)}\n` + script);
-    return readFileSync(outPath);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Ids of `a` and `b` correspond one to one (same partition, any numbering). */
-export function samePartition(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  const ab = new Map<number, number>();
-  const ba = new Map<number, number>();
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if ((ab.get(x) ?? y) !== y || (ba.get(y) ?? x) !== x) return false;
-    ab.set(x, y);
-    ba.set(y, x);
-  }
-  return true;
 }
 
 /** Every segment of `fine` lies inside one segment of `coarse`. */
