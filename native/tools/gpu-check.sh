@@ -37,7 +37,7 @@ export NVCC
 # Compile only for the GPU in this machine (e.g. compute_cap 9.0 -> 90) into a separate
 # folder, so the check is fast and leaves the full native/build-cuda build alone.
 cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -n 1 | tr -d ' .')
-libdir=native/build-cuda-check
+libdir=native/build-cuda/check
 export TOKENUNIFY_SCAN_CUDA_LIB="$PWD/$libdir/libtokenunify_scan_cuda.so"
 
 step 300 "build the native addon" bash -c "cd native && npx node-gyp rebuild -j $(nproc) >/dev/null"
