@@ -91,6 +91,11 @@ export class ChunkSource {
     sharedChunkCache().invalidateChunk(this.layer.info.id, level, coord);
   }
 
+  /** Drops a chunk's decoded copy (after its data was changed but not written). */
+  forget(level: number, coord: Vec3): void {
+    this.cache.delete(this.key(level, coord));
+  }
+
   clear(): void {
     this.cache.clear();
   }

@@ -4,7 +4,6 @@ import type { Box, Vec3 } from '../volumes/box';
 import { crashPoint } from './crash-points';
 import { blobOf, CountTables, float64FromBlob, packLabelDeltas, packSegmentDeltas, type MappingChange } from './counts';
 import type { VoxelChanges } from './edit-session';
-import { ChunkVersions } from './versions';
 
 export type EditKind = 'paint' | 'erase' | 'fill' | 'merge' | 'split' | 'interpolate' | 'mapping';
 
@@ -41,10 +40,14 @@ export interface HistoryEntry {
   createdAt: string;
 }
 
+/** Moving one chunk between an edit's two states: from the state hashed `from` to the one hashed `to`. */
 export interface ChunkWrite {
   coord: Vec3;
-  version: number | null;
-  /** Voxels that differ between the before and after versions. */
+  from: Buffer;
+  to: Buffer;
+  /** gzip(before XOR after), turning either state into the other. */
+  delta: Buffer;
+  /** Voxels that differ between the two states. */
   box: Box;
 }
 
@@ -84,18 +87,22 @@ function entryOf(r: EditRow): HistoryEntry {
 
 /**
  * The project's linear edit history. A commit writes, in one SQLite transaction, the edit row,
- * the chunk versions it replaced and wrote, its mapping rows and count deltas, the updated
- * count tables, and a journal row naming the chunk files still to be written. Undo pops the
+ * every rewritten chunk's before/after hashes and XOR delta, its mapping rows and count
+ * deltas, the updated count tables, and a journal row naming the chunk files still to be
+ * written. Undo pops the
  * newest applied edit, redo re-applies the oldest undone one; a new edit discards the undone
  * ones. So an edit's chunks are never changed by a later applied edit when it is undone.
  */
 export class EditLog {
-  readonly versions: ChunkVersions;
   readonly counts: CountTables;
 
   constructor(private readonly db: Database) {
-    this.versions = new ChunkVersions(db);
     this.counts = new CountTables(db);
+  }
+
+  /** Bytes the history keeps for chunk deltas. */
+  historyBytes(): number {
+    return this.db.prepare('SELECT total(length(delta)) FROM edit_chunks').pluck().get() as number;
   }
 
   private row(id: number): EditRow {
@@ -170,14 +177,12 @@ export class EditLog {
           .run(rec.layerId, rec.kind, JSON.stringify(summary), createdAt).lastInsertRowid,
       );
       const insertChunk = this.db.prepare(
-        'INSERT INTO edit_chunks (edit_id, cz, cy, cx, before_version, after_version, box) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO edit_chunks (edit_id, cz, cy, cx, before_hash, after_hash, delta, box) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       );
       const chunks: ChunkWrite[] = [];
       for (const c of rec.changes.chunks) {
-        const before = this.versions.ref(c.before.hash, c.before.bytes);
-        const after = this.versions.ref(c.after.hash, c.after.bytes);
-        insertChunk.run(id, c.coord[0], c.coord[1], c.coord[2], before, after, JSON.stringify(c.box));
-        chunks.push({ coord: c.coord, version: after, box: c.box });
+        insertChunk.run(id, c.coord[0], c.coord[1], c.coord[2], c.beforeHash, c.afterHash, c.delta, JSON.stringify(c.box));
+        chunks.push({ coord: c.coord, from: c.beforeHash, to: c.afterHash, delta: c.delta, box: c.box });
       }
       const labelDeltas = packLabelDeltas(rec.changes.labelDeltas);
       const segDeltas = packSegmentDeltas(segmentDeltas);
@@ -272,26 +277,24 @@ export class EditLog {
     return this.durably(() => run.immediate());
   }
 
-  /** The chunk versions to write to bring an edit's chunks to its after ('apply') or before ('revert') state. */
+  /** The chunk moves that bring an edit's chunks to its after ('apply') or before ('revert') state. */
   chunkWrites(id: number, direction: 'apply' | 'revert'): ChunkWrite[] {
-    const rows = this.db.prepare('SELECT cz, cy, cx, before_version, after_version, box FROM edit_chunks WHERE edit_id = ? ORDER BY cz, cy, cx').all(id) as {
+    const rows = this.db.prepare('SELECT cz, cy, cx, before_hash, after_hash, delta, box FROM edit_chunks WHERE edit_id = ? ORDER BY cz, cy, cx').all(id) as {
       cz: number;
       cy: number;
       cx: number;
-      before_version: number | null;
-      after_version: number | null;
+      before_hash: Buffer;
+      after_hash: Buffer;
+      delta: Buffer;
       box: string;
     }[];
     return rows.map((r) => ({
       coord: [r.cz, r.cy, r.cx],
-      version: direction === 'apply' ? r.after_version : r.before_version,
+      from: direction === 'apply' ? r.before_hash : r.after_hash,
+      to: direction === 'apply' ? r.after_hash : r.before_hash,
+      delta: r.delta,
       box: JSON.parse(r.box) as Box,
     }));
-  }
-
-  /** Version ids the files of an edit's chunks must hold now (before an undo: its after versions). */
-  expectedVersions(id: number, direction: 'apply' | 'revert'): ChunkWrite[] {
-    return this.chunkWrites(id, direction === 'revert' ? 'apply' : 'revert');
   }
 
   private journal(id: number, direction: 'apply' | 'revert'): void {
@@ -315,21 +318,16 @@ export class EditLog {
   }
 
   private deleteEdit(id: number): void {
-    const versions = this.db.prepare('SELECT before_version AS b, after_version AS a FROM edit_chunks WHERE edit_id = ?').all(id) as { b: number | null; a: number | null }[];
     this.db.prepare('DELETE FROM edits WHERE id = ?').run(id);
-    for (const v of versions) {
-      this.versions.release(v.b);
-      this.versions.release(v.a);
-    }
   }
 
   /**
-   * Forgets the oldest applied edits until the stored chunk versions fit `maxBytes` (the newest
+   * Forgets the oldest applied edits until the stored chunk deltas fit `maxBytes` (the newest
    * `keep` edits always stay). Returns how many edits were dropped; they can no longer be undone.
    */
   prune(maxBytes: number, keep = 50): number {
     let dropped = 0;
-    while (this.versions.totalBytes() > maxBytes) {
+    while (this.historyBytes() > maxBytes) {
       const oldest = this.db.prepare('SELECT id FROM edits WHERE undone = 0 ORDER BY id ASC LIMIT 1').pluck().get() as number | undefined;
       const total = this.count();
       if (oldest === undefined || total.applied + total.undone <= keep) break;

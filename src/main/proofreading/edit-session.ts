@@ -1,6 +1,7 @@
 import { chunkBox, type Box, type Vec3 } from '../volumes/box';
 import { mapLimit } from '../volumes/concurrency';
 import type { VoxelArray } from '../volumes/dtypes';
+import { encodeDelta, voxelHash } from './chunk-delta';
 import { ChunkSource, type ChunkRead, type EncodedChunk } from './chunk-source';
 import { copyLabelData, storedFromLabelData, viewLabelData, type LabelData } from './label-data';
 import { chunkIndex, type LabelLayer } from './label-layer';
@@ -14,10 +15,12 @@ export interface WorkingChunk {
   data: LabelData;
 }
 
-/** One rewritten chunk of an edit: the file it replaced and the file it writes. */
+/** One rewritten chunk of an edit: hashes of both states, their XOR delta, and the file to write. */
 export interface ChunkChange {
   coord: Vec3;
-  before: EncodedChunk;
+  beforeHash: Buffer;
+  afterHash: Buffer;
+  delta: Buffer;
   after: EncodedChunk;
   afterData: VoxelArray;
   /** Global level-0 box of the voxels that changed. */
@@ -108,34 +111,31 @@ export class EditSession {
     for (const w of this.chunks.values()) {
       const orig = viewLabelData(w.original.data);
       const data = w.data;
+      const changedAt = changedIndices(orig, data);
+      if (changedAt.length === 0) continue;
       const ci = chunkIndex(layer, w.coord);
       const lo = w.box.min;
-      const hi = w.box.max;
       const min: Vec3 = [Infinity, Infinity, Infinity];
       const max: Vec3 = [-Infinity, -Infinity, -Infinity];
-      let n = 0;
       const local = new Map<number, number>();
-      for (let z = lo[0]; z < hi[0]; z++) {
-        for (let y = lo[1]; y < hi[1]; y++) {
-          let i = ((z - lo[0]) * cs[1] + (y - lo[1])) * cs[2];
-          for (let x = lo[2]; x < hi[2]; x++, i++) {
-            const a = orig[i];
-            const b = data[i];
-            if (a === b) continue;
-            n++;
-            if (a !== 0) local.set(a, (local.get(a) ?? 0) - 1);
-            if (b !== 0) local.set(b, (local.get(b) ?? 0) + 1);
-            if (z < min[0]) min[0] = z;
-            if (z > max[0]) max[0] = z;
-            if (y < min[1]) min[1] = y;
-            if (y > max[1]) max[1] = y;
-            if (x < min[2]) min[2] = x;
-            if (x > max[2]) max[2] = x;
-          }
-        }
+      const plane = cs[1] * cs[2];
+      for (let k = 0; k < changedAt.length; k++) {
+        const i = changedAt[k];
+        const a = orig[i];
+        const b = data[i];
+        if (a !== 0) local.set(a, (local.get(a) ?? 0) - 1);
+        if (b !== 0) local.set(b, (local.get(b) ?? 0) + 1);
+        const z = lo[0] + Math.floor(i / plane);
+        const y = lo[1] + (Math.floor(i / cs[2]) % cs[1]);
+        const x = lo[2] + (i % cs[2]);
+        if (z < min[0]) min[0] = z;
+        if (z > max[0]) max[0] = z;
+        if (y < min[1]) min[1] = y;
+        if (y > max[1]) max[1] = y;
+        if (x < min[2]) min[2] = x;
+        if (x > max[2]) max[2] = x;
       }
-      if (n === 0) continue;
-      changedVoxels += n;
+      changedVoxels += changedAt.length;
       for (const [label, d] of local) addDelta(labelDeltas, label, ci, d);
       changed.push({ w, box: { min, max: [max[0] + 1, max[1] + 1, max[2] + 1] } });
     }
@@ -147,7 +147,8 @@ export class EditSession {
     const { changed, labelDeltas, changedVoxels } = this.diff();
     const chunks = await mapLimit(changed, 4, async ({ w, box }): Promise<ChunkChange> => {
       const afterData = storedFromLabelData(w.data, layer.store.dtype);
-      return { coord: w.coord, before: { bytes: w.original.encoded, hash: w.original.hash }, after: await ChunkSource.encode(afterData), afterData, box };
+      const [after, delta] = await Promise.all([ChunkSource.encode(afterData), encodeDelta(w.original.data, afterData)]);
+      return { coord: w.coord, beforeHash: voxelHash(w.original.data), afterHash: voxelHash(afterData), delta, after, afterData, box };
     });
     return { chunks, labelDeltas, changedVoxels };
   }
@@ -180,4 +181,31 @@ export class EditSession {
     }
     return { box: { min, max }, mask, voxels: changedVoxels };
   }
+}
+
+/**
+ * Indices where two chunks differ. One tight loop per array type (monomorphic, so V8 keeps it
+ * fast); voxels past the volume's edge never change, so the whole chunk can be scanned.
+ */
+export function changedIndices(a: LabelData, b: LabelData): Int32Array {
+  return a instanceof Uint32Array && b instanceof Uint32Array ? changedU32(a, b) : changedF64(a as Float64Array, b as Float64Array);
+}
+
+function changedU32(a: Uint32Array, b: Uint32Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  const out = new Int32Array(n);
+  if (n === 0) return out;
+  let k = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out[k++] = i;
+  return out;
+}
+
+function changedF64(a: Float64Array, b: Float64Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  const out = new Int32Array(n);
+  let k = 0;
+  if (n > 0) for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out[k++] = i;
+  return out;
 }

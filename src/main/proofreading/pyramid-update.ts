@@ -50,10 +50,16 @@ export async function updatePyramidBoxes(source: ChunkSource, boxes: Box[]): Pro
       };
       const [region, chunk] = await Promise.all([source.readRegion(level - 1, src), source.readData(level, coord)]);
       const reduced = downsample(region, boxSize(src), l.step, store.dtype, store.downsampleMethod);
-      const data = chunk.slice();
+      // Updated in place: the cached array is this chunk's only copy, and nothing else reads it meanwhile.
+      const data = chunk;
       copyRegion(reduced, boxSize(box), box.min, data, l.chunkShape, chunkBox(coord, l.chunkShape, l.shape).min, box);
-      const encoded = await ChunkSource.encode(data);
-      await source.write(level, coord, encoded.bytes, data);
+      try {
+        const encoded = await ChunkSource.encode(data);
+        await source.write(level, coord, encoded.bytes, data);
+      } catch (err) {
+        source.forget(level, coord);
+        throw err;
+      }
       written.push({ level, coord });
     });
     current = updates.map((u) => u.box);

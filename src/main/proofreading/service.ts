@@ -20,12 +20,13 @@ import { chunkBox, type Box, type Vec3 } from '../volumes/box';
 import { findLayer } from '../volumes/layers';
 import type { VolumeService } from '../volumes/service';
 import { Annotations } from './annotations';
-import { byLevel, coordKey, writeChunkVersions } from './apply-files';
+import { byLevel, coordKey, writeChunks, writeLevel0, writePyramid, type EncodedWrite } from './apply-files';
 import { ChunkSource } from './chunk-source';
 import { crashPoint } from './crash-points';
 import { EditLog, type HistoryEntry, type Transition } from './edit-log';
 import { indexLabelLayer, type IndexResult, type IndexSink } from './index-layer';
-import { chunkHash, viewLabelData } from './label-data';
+import { voxelHash } from './chunk-delta';
+import { viewLabelData } from './label-data';
 import { assertVoxel, chunkCoord, openLabelLayer, requireLabelLayerInfo } from './label-layer';
 import { MeshService } from './mesh/mesh-service';
 import { boxOfChunks, chunksOfSegment, layerState, requireSegment, SegmentLookup, type LayerHandle, type OpContext } from './ops/context';
@@ -54,6 +55,8 @@ export class ProofreadingService {
   readonly meshes: MeshService;
   private readonly handles = new Map<string, { uri: string; handle: Promise<LayerHandle> }>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** The pyramid update of the last edit, finished after the edit returned (the queue waits for it). */
+  private tail: Promise<void> = Promise.resolve();
   private commitsSincePrune = 0;
   private volumes: VolumeService | null = null;
 
@@ -66,16 +69,15 @@ export class ProofreadingService {
     this.meshes = new MeshService(project.db);
   }
 
-  /** Opens the service, finishing any edit a crash interrupted and dropping unreferenced chunk versions. */
+  /** Opens the service, finishing any edit a crash interrupted. */
   static async open(project: Project, emit: Emit = () => {}): Promise<ProofreadingService> {
     const s = new ProofreadingService(project, emit);
     await s.recoverPending();
-    s.log.versions.collectGarbage();
     return s;
   }
 
   async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
+    await this.settled();
     await this.volumes?.close();
     this.meshes.close();
   }
@@ -339,7 +341,7 @@ export class ProofreadingService {
       }
       const t = this.log.commit(plan.record);
       crashPoint('edit.after-commit');
-      const known = new Map(plan.record.changes.chunks.map((c) => [coordKey(c.coord), c.afterData]));
+      const known = new Map<string, EncodedWrite>(plan.record.changes.chunks.map((c) => [coordKey(c.coord), { bytes: c.after.bytes, data: c.afterData }]));
       await this.applyTransition(h, t, known);
       this.maybePrune();
       return { edit: t.edit, changedVoxels: voxels, newSegmentIds: plan.newSegmentIds, history: this.historyState() };
@@ -373,11 +375,11 @@ export class ProofreadingService {
     return { edit: t.edit, history: this.historyState() };
   }
 
-  /** Refuses undo/redo when a chunk file no longer holds what the history says (changed behind its back). */
+  /** Refuses undo/redo when a chunk no longer holds what the history says (changed behind its back). */
   private async verifyChunks(h: LayerHandle, e: HistoryEntry, direction: 'apply' | 'revert'): Promise<void> {
-    for (const w of this.log.expectedVersions(e.id, direction)) {
-      const actual = chunkHash(await h.layer.store.readEncodedChunk(0, w.coord));
-      if (actual !== this.log.versions.hash(w.version)) {
+    for (const w of this.log.chunkWrites(e.id, direction)) {
+      const actual = voxelHash((await h.source.read(0, w.coord)).data);
+      if (!actual.equals(w.from)) {
         throw new AppError(
           'CONFLICT',
           `chunk ${w.coord.join(',')} of layer '${h.layer.info.name}' was changed outside the edit history after edit ${e.id} ("${e.label}"); ${direction === 'revert' ? 'undo' : 'redo'} refused so that change is not lost`,
@@ -386,13 +388,37 @@ export class ProofreadingService {
     }
   }
 
-  private async applyTransition(h: LayerHandle, t: Transition, known?: Map<string, import('../volumes/dtypes').VoxelArray>): Promise<void> {
-    let written: WrittenChunk[] = [];
-    if (t.chunks.length > 0) {
-      written = await writeChunkVersions(this.log, h.source, t.chunks, known);
-      this.log.finishJournal(t.edit.id);
+  /**
+   * Writes the level-0 chunk files and announces the edit; the coarser levels are recomputed
+   * right after, before the next operation starts (the edit's journal row is cleared only then,
+   * so a crash in between is recovered like any other).
+   */
+  private async applyTransition(h: LayerHandle, t: Transition, known?: Map<string, EncodedWrite>): Promise<void> {
+    if (t.chunks.length === 0) {
+      this.announce(h, t, []);
+      return;
     }
-    this.announce(h, t, written);
+    const level0 = await writeLevel0(h.source, t.chunks, known);
+    this.announce(h, t, level0);
+    this.tail = this.finishPyramid(h, t);
+  }
+
+  private async finishPyramid(h: LayerHandle, t: Transition): Promise<void> {
+    try {
+      const written = await writePyramid(h.source, t.chunks);
+      this.log.finishJournal(t.edit.id);
+      this.meshes.invalidateChunks(h.layer.info.id, written);
+      this.emitLabels(h.layer.info.id, written, t.chunks.map((c) => c.box), true);
+    } catch (err) {
+      // The journal row stays: the next operation (or the next open) finishes these writes.
+      // A project closed meanwhile is the expected case of that, not worth a message.
+      if (!this.project.isClosed) console.error(`[proofreading] updating the pyramid after edit ${t.edit.id} failed:`, err);
+    }
+  }
+
+  /** Resolves when every queued operation, including the last edit's pyramid update, has finished. */
+  async settled(): Promise<void> {
+    await this.queue.catch(() => undefined);
   }
 
   /** Finishes edits whose chunk files a crash (or a failed write) left unwritten. */
@@ -404,10 +430,10 @@ export class ProofreadingService {
         continue;
       }
       const h = await this.handle(p.layerId);
-      const written = await writeChunkVersions(this.log, h.source, this.log.chunkWrites(p.editId, p.direction));
+      const written = await writeChunks(h.source, this.log.chunkWrites(p.editId, p.direction));
       this.log.finishJournal(p.editId);
       this.meshes.invalidateChunks(h.layer.info.id, written);
-      this.emitLabels(h.layer.info.id, written, this.log.chunkWrites(p.editId, p.direction).map((w) => w.box));
+      this.emitLabels(h.layer.info.id, written, this.log.chunkWrites(p.editId, p.direction).map((w) => w.box), true);
     }
     return pending.length;
   }
@@ -416,7 +442,7 @@ export class ProofreadingService {
     const layerId = h.layer.info.id;
     this.meshes.invalidateChunks(layerId, written);
     if (t.mapping.length > 0) this.meshes.invalidateSegments(h.layer, t.segments, this.chunksOfLabels(h, t.mapping.map((m) => m.fragment)));
-    if (written.length > 0) this.emitLabels(layerId, written, t.chunks.map((c) => c.box));
+    if (written.length > 0) this.emitLabels(layerId, written, t.chunks.map((c) => c.box), false);
     this.emit('segments.changed', { layerId, ids: t.segments, all: false });
     if (t.mapping.length > 0) {
       const version = layerState(this.project.db, layerId)?.mappingVersion ?? 0;
@@ -438,7 +464,8 @@ export class ProofreadingService {
     return [...chunks].map((c) => chunkCoord(h.layer, c));
   }
 
-  private emitLabels(layerId: string, written: WrittenChunk[], boxes: Box[]): void {
+  /** labels.changed for the chunks written; `final` (all levels done) also tells the volume viewer (layers.changed). */
+  private emitLabels(layerId: string, written: WrittenChunk[], boxes: Box[], final: boolean): void {
     if (boxes.length === 0) return;
     const box: Box = { min: [...boxes[0].min] as Vec3, max: [...boxes[0].max] as Vec3 };
     for (const b of boxes) {
@@ -447,8 +474,8 @@ export class ProofreadingService {
         box.max[a] = Math.max(box.max[a], b.max[a]);
       }
     }
-    this.emit('labels.changed', { layerId, levels: byLevel(written), box });
-    this.emit('layers.changed', { reason: 'edited', layerId, box });
+    if (written.length > 0) this.emit('labels.changed', { layerId, levels: byLevel(written), box });
+    if (final) this.emit('layers.changed', { reason: 'edited', layerId, box });
   }
 
   private maybePrune(): void {
@@ -483,7 +510,8 @@ export class ProofreadingService {
   /** Runs `fn` after every earlier edit / undo / redo finished (one at a time). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
+    const after = () => this.tail;
+    this.queue = run.then(after, after).catch(() => undefined);
     return run;
   }
 }

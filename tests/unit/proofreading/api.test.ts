@@ -6,6 +6,7 @@ import { decodeMessage, encodeMessage } from '../../../src/shared/api/wire';
 import { handlers } from '../../../src/main/api/handlers';
 import { createRouter } from '../../../src/main/api/router';
 import { AppContext } from '../../../src/main/context';
+import { proofreadingOf } from '../../../src/main/proofreading/handlers';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
 import { importVolume } from '../../../src/main/volumes/import';
 import { countsOf, sampleFragments, sampleLabels, SHAPE } from './fixtures';
@@ -52,10 +53,11 @@ describe('proofreading API (router, jobs, events)', () => {
     events.length = 0;
     const painted = await call('edits.paint', { layerId: layer.id, segmentId: 3, axis: 'z', points: [[5, 30, 5]], radius: 2 });
     expect(painted).toMatchObject({ edit: { kind: 'paint', segments: expect.arrayContaining([3]) }, history: { canUndo: true } });
+    await (await proofreadingOf(ctx)).settled(); // the pyramid levels follow the commit
     const names = events.map((e) => e.event);
     expect(names).toEqual(expect.arrayContaining(['labels.changed', 'layers.changed', 'segments.changed', 'history.changed']));
-    const labels = events.find((e) => e.event === 'labels.changed')!.data;
-    expect(labels.levels.map((l: any) => l.level)).toEqual([0, 1, 2]);
+    const levels = events.filter((e) => e.event === 'labels.changed').flatMap((e) => e.data.levels.map((l: any) => l.level));
+    expect(levels).toEqual([0, 1, 2]);
 
     const bad = await dispatch('edits.merge', { layerId: layer.id, target: 1, source: 99 });
     expect(bad).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });

@@ -106,7 +106,7 @@ describe('proofreading CLI', () => {
 
   it('runs as `tokenunify segments DIR LAYER --json` in its own process', async () => {
     fx = await closedProject();
-    const env = { ...process.env, TOKENUNIFY_FROM_SOURCE: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TOKENUNIFY_FROM_SOURCE: '1' };
     if (nativeStatus().path) env.TOKENUNIFY_NATIVE_ADDON = nativeStatus().path!;
     const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', '..', 'bin', 'tokenunify.mjs'), 'segments', fx.dir, 'seg', '--json'], { encoding: 'utf8', env });
     expect(r.status, r.stderr).toBe(0);

@@ -60,6 +60,7 @@ interface Snapshot {
 
 /** What an edit may change, checking that the database and the files agree. */
 async function snapshotOf(project: Project, service: ProofreadingService, layers: Record<string, string>, checkPyramid: boolean): Promise<Snapshot> {
+  await service.settled();
   expect(project.db.prepare('SELECT count(*) FROM edit_journal').pluck().get()).toBe(0);
   const snap: Snapshot = { voxels: {}, counts: {}, mapping: [], history: '' };
   for (const [key, id] of Object.entries(layers)) {

@@ -33,6 +33,7 @@ async function expectConsistent(f: Fixture, voxels: Uint32Array): Promise<void> 
   const mapping = dbMapping(f.project, f.layer.id);
   expect(dbCounts(f.project, f.layer.id)).toEqual(segmentCountsVia(voxels, mapping));
   expect(indexCounts(f.project, f.layer.id)).toEqual(countsOf(voxels));
+  await f.service.settled();
   expect(await pyramidMismatches(f.project, f.layer)).toEqual([]);
 }
 
