@@ -12,7 +12,7 @@ import { parseResolutionMetadata } from './tiff-metadata';
  * Decoded strips/tiles kept per open file, so a strip cut by a block boundary is decoded once
  * (import reads chunk-deep slabs: about one strip per page needs to survive between blocks).
  */
-const DECODED_CACHE_BYTES = 32 * 1024 * 1024;
+const DECODED_CACHE_BYTES = 16 * 1024 * 1024;
 
 interface Geometry {
   tiled: boolean;
