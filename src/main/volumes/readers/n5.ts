@@ -39,6 +39,14 @@ function readAttributes(dir: string): Record<string, any> | null {
   }
 }
 
+/** Datasets and groups directly inside an N5 group (for pickers and error messages). */
+export function listN5Children(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
+    .filter((n) => existsSync(join(dir, n, 'attributes.json')))
+    .sort();
+}
+
 export function isN5(dir: string): boolean {
   const a = readAttributes(dir);
   return !!a && ('n5' in a || 'dimensions' in a || dir.endsWith('.n5'));
@@ -184,7 +192,7 @@ export async function openN5(root: string, dataset?: string): Promise<N5Reader> 
       .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
     datasets = scales.map((s) => datasetAt(join(dir, s), `${where}/${s}`)).filter((d): d is N5Dataset => d !== null);
     if (datasets.length === 0) {
-      const children = readdirSync(dir).filter((n) => existsSync(join(dir, n, 'attributes.json')));
+      const children = listN5Children(dir);
       throw new AppError('BAD_REQUEST', `${where} is an N5 group, not a dataset or s0/s1/... multiscale group${children.length ? `; pick one of: ${children.join(', ')}` : ''}`);
     }
     factorList = scales.slice(0, datasets.length).map((s, i) => {
