@@ -45,7 +45,7 @@ export interface ChunkWrite {
   coord: Vec3;
   from: Buffer;
   to: Buffer;
-  /** gzip(before XOR after), turning either state into the other. */
+  /** brotli(before XOR after), turning either state into the other. */
   delta: Buffer;
   /** Voxels that differ between the two states. */
   box: Box;

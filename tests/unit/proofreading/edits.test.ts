@@ -283,7 +283,7 @@ describe('edit history', () => {
     expect(fx.project.db.prepare('SELECT count(DISTINCT edit_id) FROM edit_chunks').pluck().get()).toBe(2);
     const strokeBytes = fx.project.db.prepare('SELECT total(length(delta)) FROM edit_chunks WHERE edit_id = (SELECT max(id) FROM edits)').pluck().get() as number;
     expect(strokeBytes).toBeGreaterThan(0);
-    expect(strokeBytes).toBeLessThan(2000);
+    expect(strokeBytes).toBeLessThan(1000);
   });
 
   it('refuses to undo when a chunk was changed outside the history', async () => {

@@ -119,26 +119,14 @@ export class SegmentLookup {
   }
 }
 
-/** Ids of new segments: the layer's counter, raised by the commit. */
-export function allocateSegmentIds(ctx: OpContext, count: number): number[] {
+/** The next `count` unused ids from the layer's counter (the commit raises it past them). */
+function allocateIds(ctx: OpContext, what: 'segment' | 'fragment', count: number): number[] {
   const state = layerState(ctx.db, ctx.h.layer.info.id)!;
-  const first = state.nextSegmentId;
-  if (first + count - 1 > ctx.h.layer.maxSegment) {
-    throw new AppError('TOO_LARGE', `layer '${ctx.h.layer.info.name}' has no segment ids left (largest ${ctx.h.layer.maxSegment})`);
-  }
+  const first = what === 'segment' ? state.nextSegmentId : state.nextFragmentId;
+  const largest = what === 'segment' ? ctx.h.layer.maxSegment : ctx.h.layer.maxLabel;
+  if (first + count - 1 > largest) throw new AppError('TOO_LARGE', `layer '${ctx.h.layer.info.name}' has no ${what} ids left (largest ${largest})`);
   return Array.from({ length: count }, (_, i) => first + i);
 }
 
-export function allocateFragmentIds(ctx: OpContext, count: number): number[] {
-  const state = layerState(ctx.db, ctx.h.layer.info.id)!;
-  const first = state.nextFragmentId;
-  if (first + count - 1 > ctx.h.layer.maxLabel) {
-    throw new AppError('TOO_LARGE', `layer '${ctx.h.layer.info.name}' has no fragment ids left (largest ${ctx.h.layer.maxLabel})`);
-  }
-  return Array.from({ length: count }, (_, i) => first + i);
-}
-
-/** The counter value after using `id` (painting with an id the user typed). */
-export function nextAfter(id: number): number {
-  return id + 1;
-}
+export const allocateSegmentIds = (ctx: OpContext, count: number) => allocateIds(ctx, 'segment', count);
+export const allocateFragmentIds = (ctx: OpContext, count: number) => allocateIds(ctx, 'fragment', count);

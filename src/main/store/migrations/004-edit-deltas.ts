@@ -17,7 +17,7 @@ export const m004EditDeltas: Migration = {
       DROP TABLE chunk_versions;
 
       -- Level-0 chunks an edit rewrote. Hashes are SHA-256 of the decoded voxels (little endian);
-      -- delta is gzip(before XOR after): applying it to either state gives the other.
+      -- delta is brotli(before XOR after): applying it to either state gives the other.
       CREATE TABLE edit_chunks (
         edit_id      INTEGER NOT NULL REFERENCES edits(id) ON DELETE CASCADE,
         cz           INTEGER NOT NULL,
