@@ -183,9 +183,11 @@ function resBlock(m: Module, x: Value, cin: number, cout: number, cfg: SegMambaC
   const k = cfg.kernelSize;
   const pad = k.map((d) => (d - 1) / 2) as unknown as [number, number, number];
   const act = (v: Value) => F.leakyRelu(v, 0.01);
-  let out = act(F.instanceNorm(conv3d(m.child('conv1'), x, { cin, cout, kernel: k, pad, bias: false }), cfg.eps));
-  out = F.instanceNorm(conv3d(m.child('conv2'), out, { cin: cout, cout, kernel: k, pad, bias: false }), cfg.eps);
-  const residual = cin !== cout ? F.instanceNorm(conv3d(m.child('conv3'), x, { cin, cout, kernel: [1, 1, 1], bias: false }), cfg.eps) : x;
+  // MONAI wraps each conv in a Convolution container: parameters live under convN.conv.
+  const conv = (name: string) => m.child(name).child('conv');
+  let out = act(F.instanceNorm(conv3d(conv('conv1'), x, { cin, cout, kernel: k, pad, bias: false }), cfg.eps));
+  out = F.instanceNorm(conv3d(conv('conv2'), out, { cin: cout, cout, kernel: k, pad, bias: false }), cfg.eps);
+  const residual = cin !== cout ? F.instanceNorm(conv3d(conv('conv3'), x, { cin, cout, kernel: [1, 1, 1], bias: false }), cfg.eps) : x;
   return act(F.add(out, residual));
 }
 
