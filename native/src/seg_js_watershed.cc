@@ -282,7 +282,7 @@ class RegionGraphJs : public Napi::ObjectWrap<RegionGraphJs> {
 class SplitTask : public Task {
  public:
   explicit SplitTask(const Napi::CallbackInfo& info) {
-    shape_ = ShapeArg(info[0], "seededSplit: shape");
+    shape_ = ShapeArg(info[0], "split: shape");
     const size_t n = shape_.Size();
     auto o = ObjectArg(info, 1);
     const std::string kind = StringOpt(o, "source", "");
@@ -290,29 +290,29 @@ class SplitTask : public Task {
     Keep(data);
     if (kind == "image") {
       source_.kind = SplitSource::kImage;
-      source_.image = MaskArg(data, n, "seededSplit: image");
-      if (!source_.image) throw Napi::TypeError::New(info.Env(), "seededSplit: image data (Uint8Array) missing");
+      source_.image = MaskArg(data, n, "split: image");
+      if (!source_.image) throw Napi::TypeError::New(info.Env(), "split: image data (Uint8Array) missing");
       source_.darkBoundaries = BoolOpt(o, "darkBoundaries", true);
     } else if (kind == "boundary") {
       if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
           data.As<Napi::TypedArray>().ElementLength() != n)
-        throw Napi::TypeError::New(info.Env(), "seededSplit: boundary data must be a Float32Array of " + std::to_string(n) + " values");
+        throw Napi::TypeError::New(info.Env(), "split: boundary data must be a Float32Array of " + std::to_string(n) + " values");
       source_.kind = SplitSource::kBoundary;
       source_.boundary = data.As<Napi::Float32Array>().Data();
     } else if (kind == "affinities") {
       source_.kind = SplitSource::kAffinities;
-      source_.affinities = AffinityArg(data, shape_, "seededSplit: affinities");
+      source_.affinities = AffinityArg(data, shape_, "split: affinities");
     } else {
-      throw Napi::TypeError::New(info.Env(), "seededSplit: source must be \"image\", \"boundary\" or \"affinities\"");
+      throw Napi::TypeError::New(info.Env(), "split: source must be \"image\", \"boundary\" or \"affinities\"");
     }
     inPlane_ = BoolOpt(o, "inPlane", false);
 
     if (HasOpt(o, "mask")) {
-      mask_ = MaskArg(o.Get("mask"), n, "seededSplit: mask");
+      mask_ = MaskArg(o.Get("mask"), n, "split: mask");
       Keep(o.Get("mask"));
     } else if (HasOpt(o, "labels")) {
-      labels_ = LabelArg(o.Get("labels"), "seededSplit: labels");
-      if (labels_.size != n) throw Napi::RangeError::New(info.Env(), "seededSplit: labels length does not match the shape");
+      labels_ = LabelArg(o.Get("labels"), "split: labels");
+      if (labels_.size != n) throw Napi::RangeError::New(info.Env(), "split: labels length does not match the shape");
       Keep(o.Get("labels"));
       auto id = o.Get("segmentId");
       if (id.IsBigInt()) {
@@ -321,26 +321,26 @@ class SplitTask : public Task {
       } else if (id.IsNumber()) {
         segmentId_ = static_cast<uint64_t>(id.As<Napi::Number>().DoubleValue());
       } else {
-        throw Napi::TypeError::New(info.Env(), "seededSplit: segmentId (number or bigint) is required with labels");
+        throw Napi::TypeError::New(info.Env(), "split: segmentId (number or bigint) is required with labels");
       }
       useLabels_ = true;
     }
 
     auto seeds = o.Get("seeds");
     if (!seeds.IsTypedArray() || seeds.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-      throw Napi::TypeError::New(info.Env(), "seededSplit: seeds must be an Int32Array of [group, z, y, x] rows");
+      throw Napi::TypeError::New(info.Env(), "split: seeds must be an Int32Array of [group, z, y, x] rows");
     auto s = seeds.As<Napi::Int32Array>();
-    if (s.ElementLength() % 4 != 0) throw Napi::RangeError::New(info.Env(), "seededSplit: seeds length must be a multiple of 4");
+    if (s.ElementLength() % 4 != 0) throw Napi::RangeError::New(info.Env(), "split: seeds length must be a multiple of 4");
     for (size_t k = 0; k < s.ElementLength(); k += 4) {
       const int32_t g = s[k], z = s[k + 1], y = s[k + 2], x = s[k + 3];
-      if (g < 1 || g > 65535) throw Napi::RangeError::New(info.Env(), "seededSplit: seed groups are numbered 1..65535");
+      if (g < 1 || g > 65535) throw Napi::RangeError::New(info.Env(), "split: seed groups are numbered 1..65535");
       if (z < 0 || y < 0 || x < 0 || size_t(z) >= shape_.z || size_t(y) >= shape_.y || size_t(x) >= shape_.x)
-        throw Napi::RangeError::New(info.Env(), "seededSplit: seed (" + std::to_string(z) + ", " + std::to_string(y) + ", " +
+        throw Napi::RangeError::New(info.Env(), "split: seed (" + std::to_string(z) + ", " + std::to_string(y) + ", " +
                                                     std::to_string(x) + ") of group " + std::to_string(g) + " is outside the region");
       seeds_.push_back({uint32_t(g), (size_t(z) * shape_.y + y) * shape_.x + x});
       groups_ = std::max<uint32_t>(groups_, g);
     }
-    if (seeds_.empty()) throw Napi::RangeError::New(info.Env(), "seededSplit: no seeds");
+    if (seeds_.empty()) throw Napi::RangeError::New(info.Env(), "split: no seeds");
     out_.Allocate(info.Env(), n);
   }
   void Execute() override {

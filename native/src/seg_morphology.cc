@@ -90,35 +90,68 @@ void ForEachLine(float* data, Shape3 s, int axis, MakeWork makeWork, Apply apply
 
 }  // namespace
 
+namespace {
+
+/**
+ * Runs fn(row, count, k, stride) over the lines along a slow axis (0 = z, 1 = y) as whole
+ * contiguous slabs: for a line position k in [0, n) the `count` elements at `row + k *
+ * stride` are one slab of many lines at once, so inner loops are contiguous and
+ * vectorise. The work is split over the other coordinates.
+ */
+template <class Fn>
+void ForEachSlabLine(Shape3 s, int axis, Fn&& fn) {
+  const size_t n = axis == 0 ? s.z : s.y;
+  const size_t stride = axis == 0 ? s.Plane() : s.x;
+  const size_t outer = axis == 0 ? 1 : s.z;   // independent groups of lines
+  const size_t inner = stride;                 // contiguous elements per slab row
+  const size_t chunk = std::max<size_t>(256, std::min<size_t>(inner, 4096));
+  const size_t chunksPerGroup = (inner + chunk - 1) / chunk;
+  ParallelFor(outer * chunksPerGroup, 1, [&](size_t b, size_t e) {
+    for (size_t t = b; t < e; ++t) {
+      const size_t g = t / chunksPerGroup, c0 = (t % chunksPerGroup) * chunk;
+      const size_t count = std::min(chunk, inner - c0);
+      fn(g * n * stride + c0, count, n, stride);
+    }
+  });
+}
+
+}  // namespace
+
 void DistanceTransform(const uint8_t* foreground, Shape3 s, const double spacing[3], bool inPlane, float* out) {
   const size_t total = s.Size();
-  // Along x the input is binary: the squared distance to the nearest zero in the row is two
-  // scans away; the lower-envelope transform is only needed for the later axes.
-  const double wx2 = spacing[2] * spacing[2];
-  ParallelFor(s.z * s.y, std::max<size_t>(1, 8192 / s.x), [&](size_t b, size_t e) {
-    for (size_t row = b; row < e; ++row) {
-      const uint8_t* f = foreground + row * s.x;
-      float* o = out + row * s.x;
-      const long inf = std::numeric_limits<long>::max() / 4;
-      long last = -inf;
-      for (size_t x = 0; x < s.x; ++x) {
-        if (!f[x]) last = static_cast<long>(x);
-        o[x] = static_cast<float>(static_cast<long>(x) - last);  // distance to the zero on the left
-      }
-      last = inf;
-      for (size_t x = s.x; x-- > 0;) {
-        if (!f[x]) last = static_cast<long>(x);
-        const double d = std::min<double>(o[x], double(last - static_cast<long>(x)));
-        o[x] = d > double(s.x) ? std::numeric_limits<float>::infinity() : static_cast<float>(d * d * wx2);
-      }
+  const float inf = std::numeric_limits<float>::infinity();
+  // Along the slowest used axis the input is binary: the distance to the nearest zero in
+  // the line is a forward and a backward sweep (done slab-wise, vectorised). The exact
+  // lower-envelope transform (Felzenszwalb & Huttenlocher) then runs along the others.
+  const int first = inPlane || s.z == 1 ? 1 : 0;
+  const double w = spacing[first];
+  const float w2 = static_cast<float>(w * w);
+  ForEachSlabLine(s, first, [&](size_t base, size_t count, size_t n, size_t stride) {
+    const uint8_t* f = foreground + base;
+    float* o = out + base;
+    for (size_t c = 0; c < count; ++c) o[c] = f[c] ? inf : 0.0f;
+    for (size_t k = 1; k < n; ++k) {
+      float* row = o + k * stride;
+      const float* prev = row - stride;
+      const uint8_t* fr = f + k * stride;
+      for (size_t c = 0; c < count; ++c) row[c] = fr[c] ? prev[c] + 1.0f : 0.0f;
+    }
+    for (size_t k = n - 1; k-- > 0;) {
+      float* row = o + k * stride;
+      const float* next = row + stride;
+      for (size_t c = 0; c < count; ++c) row[c] = std::min(row[c], next[c] + 1.0f);
+    }
+    for (size_t k = 0; k < n; ++k) {
+      float* row = o + k * stride;
+      for (size_t c = 0; c < count; ++c) row[c] = row[c] * row[c] * w2;  // inf stays inf
     }
   });
   auto make = [](size_t n) { return Edt1D(n); };
-  for (int axis = 1; axis >= (inPlane ? 1 : 0); --axis) {
-    const size_t n = axis == 0 ? s.z : s.y;
+  for (int axis = first + 1; axis <= 2; ++axis) {
+    const size_t n = axis == 1 ? s.y : s.x;
     if (n == 1) continue;
-    const double w = spacing[axis];
-    ForEachLine(out, s, axis, make, [w](Edt1D& t, float* line, size_t len) { t.Run(line, len, w); });
+    const double wa = spacing[axis];
+    ForEachLine(out, s, axis, make, [wa](Edt1D& t, float* line, size_t len) { t.Run(line, len, wa); });
   }
   ParallelFor(total, 1 << 16, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) out[i] = std::sqrt(out[i]);
@@ -127,32 +160,47 @@ void DistanceTransform(const uint8_t* foreground, Shape3 s, const double spacing
 
 void MaximumFilter(const float* in, Shape3 s, const int radius[3], float* out) {
   std::copy(in, in + s.Size(), out);
-  for (int axis = 2; axis >= 0; --axis) {
+  // z and y: the window maximum over whole slabs (2r + 1 contiguous, vectorised maxima).
+  for (int axis = 0; axis <= 1; ++axis) {
     const int r = radius[axis];
-    const size_t n = axis == 0 ? s.z : axis == 1 ? s.y : s.x;
-    if (r <= 0 || n == 1) continue;
-    struct Work {
-      std::vector<float> a, g, h;
-    };
-    auto make = [r](size_t len) {
-      const size_t padded = len + 2 * r;
-      return Work{std::vector<float>(padded), std::vector<float>(padded), std::vector<float>(padded)};
-    };
-    const size_t w = 2 * static_cast<size_t>(r) + 1;
-    // van Herk / Gil-Werman: three comparisons per sample whatever the window size.
-    ForEachLine(out, s, axis, make, [r, w](Work& t, float* line, size_t len) {
-      const size_t padded = len + 2 * r;
-      const float lo = -std::numeric_limits<float>::infinity();
-      for (size_t i = 0; i < padded; ++i) {
-        const bool inside = i >= static_cast<size_t>(r) && i < len + r;
-        t.a[i] = inside ? line[i - r] : lo;
+    if (r <= 0 || (axis == 0 ? s.z : s.y) == 1) continue;
+    ForEachSlabLine(s, axis, [&](size_t base, size_t count, size_t n, size_t stride) {
+      std::vector<float> src(n * count);
+      for (size_t k = 0; k < n; ++k) std::copy(out + base + k * stride, out + base + k * stride + count, src.begin() + k * count);
+      for (size_t k = 0; k < n; ++k) {
+        float* row = out + base + k * stride;
+        const size_t lo = k >= size_t(r) ? k - r : 0, hi = std::min(n - 1, k + r);
+        std::copy(src.begin() + lo * count, src.begin() + (lo + 1) * count, row);
+        for (size_t j = lo + 1; j <= hi; ++j) {
+          const float* other = src.data() + j * count;
+          for (size_t c = 0; c < count; ++c) row[c] = std::max(row[c], other[c]);
+        }
       }
-      for (size_t i = 0; i < padded; ++i) t.g[i] = (i % w == 0) ? t.a[i] : std::max(t.g[i - 1], t.a[i]);
-      for (size_t i = padded; i-- > 0;)
-        t.h[i] = (i % w == w - 1 || i == padded - 1) ? t.a[i] : std::max(t.h[i + 1], t.a[i]);
-      for (size_t i = 0; i < len; ++i) line[i] = std::max(t.h[i], t.g[i + 2 * r]);
     });
   }
+  const int r = radius[2];
+  if (r <= 0 || s.x == 1) return;
+  struct Work {
+    std::vector<float> a, g, h;
+  };
+  auto make = [r](size_t len) {
+    const size_t padded = len + 2 * r;
+    return Work{std::vector<float>(padded), std::vector<float>(padded), std::vector<float>(padded)};
+  };
+  const size_t w = 2 * static_cast<size_t>(r) + 1;
+  // x: van Herk / Gil-Werman, three comparisons per sample whatever the window size.
+  ForEachLine(out, s, 2, make, [r, w](Work& t, float* line, size_t len) {
+    const size_t padded = len + 2 * r;
+    const float lo = -std::numeric_limits<float>::infinity();
+    for (size_t i = 0; i < padded; ++i) {
+      const bool inside = i >= static_cast<size_t>(r) && i < len + r;
+      t.a[i] = inside ? line[i - r] : lo;
+    }
+    for (size_t i = 0; i < padded; ++i) t.g[i] = (i % w == 0) ? t.a[i] : std::max(t.g[i - 1], t.a[i]);
+    for (size_t i = padded; i-- > 0;)
+      t.h[i] = (i % w == w - 1 || i == padded - 1) ? t.a[i] : std::max(t.h[i + 1], t.a[i]);
+    for (size_t i = 0; i < len; ++i) line[i] = std::max(t.h[i], t.g[i + 2 * r]);
+  });
 }
 
 namespace {

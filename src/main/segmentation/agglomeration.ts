@@ -50,21 +50,21 @@ function nativeOptions(options: SegmentOptions): object {
 
 /** Fragments + region adjacency graph + agglomeration of an in-memory volume (blocks the thread). */
 export function segmentAffinitiesSync(affinities: AffinityArray, shape: Shape3, options: SegmentOptions = {}): Segmentation {
-  return callNative('segmentation', () => segmentationAddon().segSegment(affinities, shape, nativeOptions(options)));
+  return callNative('segment', () => segmentationAddon().segSegment(affinities, shape, nativeOptions(options)));
 }
 
 /** segmentAffinitiesSync on a native worker thread. */
 export function segmentAffinities(affinities: AffinityArray, shape: Shape3, options: SegmentOptions = {}): Promise<Segmentation> {
-  return awaitNative('segmentation', () => segmentationAddon().segSegmentAsync(affinities, shape, nativeOptions(options)));
+  return awaitNative('segment', () => segmentationAddon().segSegmentAsync(affinities, shape, nativeOptions(options)));
 }
 
 /** out[i] = mapping[fragments[i]] (ids beyond the mapping become 0). */
 export function applyMappingSync(fragments: Uint32Array, mapping: Uint32Array): Uint32Array {
-  return callNative('apply mapping', () => segmentationAddon().segApplyMapping(fragments, mapping));
+  return callNative('applyMapping', () => segmentationAddon().segApplyMapping(fragments, mapping));
 }
 
 export function applyMapping(fragments: Uint32Array, mapping: Uint32Array): Promise<Uint32Array> {
-  return awaitNative('apply mapping', () => segmentationAddon().segApplyMappingAsync(fragments, mapping));
+  return awaitNative('applyMapping', () => segmentationAddon().segApplyMappingAsync(fragments, mapping));
 }
 
 export type { BlockHalos };
@@ -87,19 +87,19 @@ export class RegionGraph {
    * fragment ids of the voxels just before the block along z / y / x.
    */
   addBlockSync(fragments: Uint32Array, affinities: AffinityArray, shape: Shape3, halos: BlockHalos = {}): void {
-    callNative('region graph', () => this.graph.addBlock(fragments, affinities, shape, halos));
+    callNative('addBlock', () => this.graph.addBlock(fragments, affinities, shape, halos));
   }
 
   async addBlock(fragments: Uint32Array, affinities: AffinityArray, shape: Shape3, halos: BlockHalos = {}): Promise<void> {
-    await awaitNative('region graph', () => this.graph.addBlockAsync(fragments, affinities, shape, halos));
+    await awaitNative('addBlock', () => this.graph.addBlockAsync(fragments, affinities, shape, halos));
   }
 
   agglomerateSync(thresholds: readonly number[], fragmentCount: number): Agglomeration {
-    return callNative('agglomeration', () => this.graph.agglomerate([...thresholds], fragmentCount));
+    return callNative('agglomerate', () => this.graph.agglomerate([...thresholds], fragmentCount));
   }
 
   agglomerate(thresholds: readonly number[], fragmentCount: number): Promise<Agglomeration> {
-    return awaitNative('agglomeration', () => this.graph.agglomerateAsync([...thresholds], fragmentCount));
+    return awaitNative('agglomerate', () => this.graph.agglomerateAsync([...thresholds], fragmentCount));
   }
 
   /** Edges (u < v, ascending) with their aggregate affinity and voxel-pair count. */

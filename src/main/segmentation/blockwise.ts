@@ -141,7 +141,7 @@ async function writeSegmentations(store: BlockStore, boxes: Box[], mappings: Uin
     checkCancelled(signal);
     const fragments = await store.readFragments(box);
     for (let t = 0; t < mappings.length; t++) {
-      const segments = await awaitNative('apply mapping', () => addon.segApplyMappingAsync(fragments, mappings[t]));
+      const segments = await awaitNative('applyMapping', () => addon.segApplyMappingAsync(fragments, mappings[t]));
       await store.writeSegmentation!(t, box, segments);
     }
   }

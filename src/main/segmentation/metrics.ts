@@ -127,11 +127,11 @@ export class MetricsAccumulator {
  * the xy resolution; pass that quotient here.
  */
 export function cremiBorderMaskSync(labels: LabelArray, shape: Shape3, maxDistance: number): Uint8Array {
-  return callNative('border mask', () => segmentationAddon().segCremiBorderMask(labels, shape, maxDistance));
+  return callNative('cremiBorderMask', () => segmentationAddon().segCremiBorderMask(labels, shape, maxDistance));
 }
 
 export function cremiBorderMask(labels: LabelArray, shape: Shape3, maxDistance: number): Promise<Uint8Array> {
-  return awaitNative('border mask', () => segmentationAddon().segCremiBorderMaskAsync(labels, shape, maxDistance));
+  return awaitNative('cremiBorderMask', () => segmentationAddon().segCremiBorderMaskAsync(labels, shape, maxDistance));
 }
 
 /** A copy of `gt` with masked voxels set to 0 (so the metrics ignore them). */

@@ -14,11 +14,11 @@ export interface DistanceOptions {
  * scipy.ndimage.distance_transform_edt(foreground, sampling=spacing).
  */
 export function distanceTransformSync(foreground: Uint8Array, shape: Shape3, options: DistanceOptions = {}): Float32Array {
-  return callNative('distance transform', () => segmentationAddon().segDistanceTransform(foreground, shape, options));
+  return callNative('distanceTransform', () => segmentationAddon().segDistanceTransform(foreground, shape, options));
 }
 
 export function distanceTransform(foreground: Uint8Array, shape: Shape3, options: DistanceOptions = {}): Promise<Float32Array> {
-  return awaitNative('distance transform', () => segmentationAddon().segDistanceTransformAsync(foreground, shape, options));
+  return awaitNative('distanceTransform', () => segmentationAddon().segDistanceTransformAsync(foreground, shape, options));
 }
 
 export interface Components {
@@ -33,9 +33,9 @@ export interface Components {
  * background=0, connectivity=1). Used to relabel ground truth and by the proofreading tools.
  */
 export function connectedComponentsSync(labels: LabelArray, shape: Shape3, options: { inPlane?: boolean } = {}): Components {
-  return callNative('connected components', () => segmentationAddon().segConnectedComponents(labels, shape, options));
+  return callNative('connectedComponents', () => segmentationAddon().segConnectedComponents(labels, shape, options));
 }
 
 export function connectedComponents(labels: LabelArray, shape: Shape3, options: { inPlane?: boolean } = {}): Promise<Components> {
-  return awaitNative('connected components', () => segmentationAddon().segConnectedComponentsAsync(labels, shape, options));
+  return awaitNative('connectedComponents', () => segmentationAddon().segConnectedComponentsAsync(labels, shape, options));
 }

@@ -145,7 +145,7 @@ export function nativeError(what: string, err: unknown): AppError {
   if (err instanceof AppError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const code = /bad_alloc|Array buffer allocation failed/i.test(message) ? 'TOO_LARGE' : 'BAD_REQUEST';
-  return new AppError(code, `${what}: ${message}`);
+  return new AppError(code, message.startsWith(`${what}:`) ? message : `${what}: ${message}`);
 }
 
 /** Calls a kernel, converting its errors. */
