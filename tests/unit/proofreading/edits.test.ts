@@ -11,6 +11,7 @@ import {
   nativeSegmentationAvailable,
   pyramidMismatches,
   readVoxels,
+  sampleLabels,
   SHAPE,
   type Fixture,
 } from './fixtures';
@@ -295,5 +296,37 @@ describe('edit history', () => {
     chunk[0] = 77;
     await store.writeChunk(0, [0, 0, 1], chunk);
     await expect(fx.service.undo()).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/changed outside the edit history/) });
+  });
+});
+
+describe('uint64 label layers', () => {
+  it('edits ids above 2^32 exactly, with undo and redo', async () => {
+    const big = 2 ** 40;
+    const labels = sampleLabels();
+    const data = BigUint64Array.from(labels, (v) => (v === 0 ? 0n : BigInt(big + v)));
+    const { createLayerFromArray } = await import('../../../src/main/volumes/create-layer');
+    fx = await labelFixture();
+    const layer = await createLayerFromArray(fx.project, { name: 'u64', kind: 'labels', dtype: 'uint64', shape: SHAPE, resolution: [4, 4, 4], chunkShape: [8, 16, 16], data });
+    await fx.service.indexNow(layer.id);
+    const read = async () => {
+      const { VolumeStore } = await import('../../../src/main/volumes/store/volume-store');
+      const store = await VolumeStore.open(fx.project.path(layer.uri));
+      return (await store.readRegion({ min: [0, 0, 0], max: SHAPE }, 0)) as BigUint64Array;
+    };
+    expect((await fx.service.listSegments(layer.id, {})).segments.map((s) => s.id)).toEqual([big + 1, big + 2, big + 3, big + 4]);
+    await fx.service.paint({ layerId: layer.id, segmentId: big + 9, voxels: new Uint32Array([5, 10, 10, 5, 10, 11]) });
+    await fx.service.merge({ layerId: layer.id, target: big + 1, source: big + 2 });
+    const after = await read();
+    for (let i = 0; i < after.length; i++) {
+      const want = i === idx(SHAPE, 5, 10, 10) || i === idx(SHAPE, 5, 10, 11) ? BigInt(big + 9) : data[i] === BigInt(big + 2) ? BigInt(big + 1) : data[i];
+      if (after[i] !== want) throw new Error(`voxel ${i}: ${after[i]} != ${want}`);
+    }
+    expect((await fx.service.getSegments(layer.id, [big + 1]))[0].voxelCount).toBe(countsOf(labels).get(1)! - 2 + countsOf(labels).get(2)!);
+    await fx.service.undo();
+    await fx.service.undo();
+    expect((await read()).every((v, i) => v === data[i])).toBe(true);
+    await fx.service.redo();
+    await fx.service.redo();
+    expect((await read()).every((v, i) => v === after[i])).toBe(true);
   });
 });
