@@ -9,7 +9,7 @@ import { formatShape, parseRoi } from './box';
 import type { ExportResult } from './export/index';
 import { cleanupInterruptedImports, importVolume, type ImportResult } from './import';
 import { getLayer, listLayers, type LayerInfo } from './layers';
-import { detectFormat } from './readers/open';
+import { detectFormat, openVolume } from './readers/open';
 import type { LayerKind } from './store/volume-store';
 
 /**
@@ -105,6 +105,8 @@ export const importCliCommand: CliCommand = {
       resolution: parseTriple(values.resolution as string | undefined, '--resolution'),
       inPlace,
     };
+    // Open the source here first: bad paths and formats fail with their own code before a job starts.
+    await (await openVolume(path, { dataset: params.dataset, kind })).close();
     const project = openOrCreateProject(positionals[0], io);
     try {
       await cleanupInterruptedImports(project);

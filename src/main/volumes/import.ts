@@ -143,11 +143,18 @@ export async function importVolume(project: Project, params: ImportParams, sink:
     if (params.inPlace) return registerInPlace(project, reader, path, params, requested);
     const warnings: string[] = [];
     const where = params.dataset ? `${path} (${params.dataset})` : path;
-    const resolution = requested ?? reader.resolution;
-    if (!resolution) {
-      warnings.push(`${where} does not record its voxel size; stored as 1x1x1 nm (voxels). Pass --resolution z,y,x (nm) or set it on the layer later.`);
-    }
     const shape = reader.levels[0].shape;
+    let resolution = requested ?? reader.resolution;
+    if (!resolution) {
+      // Labels usually come without metadata next to an image that had it (or was given it).
+      const twin = listLayers(project).find((l) => l.resolutionKnown && l.shape.every((s, i) => s === shape[i]));
+      if (twin) {
+        resolution = twin.resolution;
+        warnings.push(`${where} does not record its voxel size; using ${twin.resolution.join('x')} nm from layer '${twin.name}' of the same shape.`);
+      } else {
+        warnings.push(`${where} does not record its voxel size; stored as 1x1x1 nm (voxels). Pass --resolution z,y,x (nm) or set it on the layer later.`);
+      }
+    }
     const dtype = isLabelKind(params.kind) ? storedLabelDType(reader.dtype, where) : reader.dtype;
     const read: BlockSource = async (box) => {
       const data = await reader.readRegion(box, 0);

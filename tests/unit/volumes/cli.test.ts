@@ -89,6 +89,7 @@ describe('CLI: import, export, layer listing', () => {
     await expect(run(importCliCommand, [p, join(dir, 'img.tif'), '--as', 'mask'])).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('--as') });
     await expect(run(importCliCommand, [p, join(dir, 'img.tif'), '--resolution', '1,2'])).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('--resolution') });
     await expect(run(importCliCommand, [p, join(dir, 'img.tif'), '--in-place'])).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('not chunked') });
+    await expect(run(importCliCommand, [p, join(dir, 'img.zarr'), '--copy', '--dataset', 'nope'])).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('nope') });
     await expect(run(exportCliCommand, [p, 'raw', join(dir, 'bad.tif'), '--roi', '0:99,:,:'])).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(run(exportCliCommand, [p, 'raw', join(dir, 'bad.out')])).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('--format') });
     expect(existsSync(join(dir, 'bad.tif'))).toBe(false);

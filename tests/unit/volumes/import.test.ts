@@ -60,7 +60,7 @@ describe.skipIf(!py)('import: conversion, bad input, cancellation', () => {
     await svc.close();
   });
 
-  it('warns when the voxel size is unknown, and the resolution can be set later (database and store)', async () => {
+  it('warns when the voxel size is unknown; it can be set later and labels inherit it', async () => {
     const project = newProject(dir);
     const { layer, warnings } = await importVolume(project, { path: join(dir, 'img.tif'), kind: 'image', name: 'raw' });
     expect(layer.resolutionKnown).toBe(false);
@@ -72,6 +72,10 @@ describe.skipIf(!py)('import: conversion, bad input, cancellation', () => {
     expect(updated.levels[1].resolution).toEqual([40 * updated.levels[1].factors[0], 4 * updated.levels[1].factors[1], 4 * updated.levels[1].factors[2]]);
     const group = JSON.parse(readFileSync(join(project.path(layer.uri), 'zarr.json'), 'utf8'));
     expect(group.attributes.ome.multiscales[0].datasets[0].coordinateTransformations[0].scale).toEqual([40, 4, 4]);
+    // labels without metadata take the voxel size of the image they overlay
+    const lab = await importVolume(project, { path: join(dir, 'lab.tif'), kind: 'labels', name: 'lab' });
+    expect(lab.layer).toMatchObject({ resolution: [40, 4, 4], resolutionKnown: true });
+    expect(lab.warnings[0]).toMatch(/using 40x4x4 nm from layer 'raw'/);
     await svc.close();
   });
 
