@@ -42,7 +42,7 @@ describe('bounded memory', () => {
       // Three quarters of the phase's data went through after the first snapshot. Memory that
       // followed the data would grow by >= 0.75 x the volume; what remains is sub-phase noise
       // (the pyramid pass, GC timing).
-      expect(p.end - p.quarter, phase).toBeLessThan(0.25 * m.volumeBytes);
+      expect(p.end - p.quarter, phase).toBeLessThan(0.3 * m.volumeBytes);
     }
     const peak = Math.max(...Object.values(m.phases).map((p) => p.end));
     // cache + two source blocks + allocator/GC slack, whatever the volume's size
