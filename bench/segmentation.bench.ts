@@ -350,43 +350,70 @@ async function metricsBench(gt: Uint32Array, seg: Uint32Array, shape: Shape3): P
   console.log(`  speed-up ${fmt(skMs / once.ms, 1)}x; largest difference from skimage ${diff.toExponential(2)} (${diff < 1e-9 ? 'equal to 1e-9' : 'NOT EQUAL'})`);
 }
 
+/** A cardona2010 stack as raw bytes (via tifffile), or null. */
+function cardonaStack(name: string): Buffer | null {
+  const tif = join(CARDONA, `${name}.tif`);
+  if (!py || !existsSync(tif)) return null;
+  const out = join(work, `${name}.raw`);
+  runPython(`import tifffile\ntifffile.imread(${JSON.stringify(tif)}).tofile(${JSON.stringify(out)})`);
+  return readFileSync(out);
+}
+
 async function splitBench(): Promise<void> {
-  const shape: Shape3 = [40, 512, 512];
+  // 50 sections (cardona's 30 repeated); the segment is every neurite voxel: a wrongly
+  // merged mega-segment of about 10 Mvoxel that the proofreader splits with two seed groups.
+  const shape: Shape3 = [50, 512, 512];
   const n = shape[0] * shape[1] * shape[2];
-  console.log(`\n-- 3. seeded split preview on one ${fmt(n / 1e6, 1)}-Mvoxel segment (${shape.join('x')}, two seed groups) --`);
+  const plane = 512 * 512;
   const image = new Uint8Array(n);
-  const rawPath = join(CARDONA, 'raw.tif');
-  let imageNote = 'synthetic image';
-  if (py && existsSync(rawPath)) {
-    const out = join(work, 'raw.u8');
-    runPython(`import tifffile\ntifffile.imread(${JSON.stringify(rawPath)}).tofile(${JSON.stringify(out)})`);
-    const raw = readFileSync(out);
-    const plane = 512 * 512;
-    for (let z = 0; z < shape[0]; z++) image.set(raw.subarray((z % 30) * plane, (z % 30 + 1) * plane), z * plane);
-    imageNote = 'cardona2010 raw.tif (sections repeated to 40)';
+  const mask = new Uint8Array(n).fill(1);
+  const raw = cardonaStack('raw');
+  const neurites = cardonaStack('neurites');
+  let note = 'synthetic image, the whole box as the segment';
+  if (raw && neurites) {
+    const ids = new Uint16Array(neurites.buffer, neurites.byteOffset, neurites.byteLength / 2);
+    for (let z = 0; z < shape[0]; z++) {
+      const src = (z % 30) * plane;
+      image.set(raw.subarray(src, src + plane), z * plane);
+      for (let i = 0; i < plane; i++) mask[z * plane + i] = ids[src + i] !== 0 ? 1 : 0;
+    }
+    note = 'cardona2010 raw.tif sections repeated; segment = all neurite voxels';
   } else {
     const r = rng(3);
     for (let i = 0; i < n; i++) image[i] = 100 + Math.floor(r() * 100);
   }
-  const mask = new Uint8Array(n).fill(1);
-  // A proofreader clicks inside a neurite: the brightest pixel near each intended point.
+  const voxels = mask.reduce((a, v) => a + v, 0);
+  console.log(`\n-- 3. seeded split preview: one ${fmt(voxels / 1e6, 1)}-Mvoxel segment in a ${shape.join('x')} box, two seed groups (${note}) --`);
+  // A proofreader clicks inside a neurite: the brightest segment voxel near each intended point.
   const inside = (z: number, y0: number, x0: number): [number, number, number] => {
-    let best: [number, number, number] = [z, y0, x0];
-    for (let y = y0 - 10; y <= y0 + 10; y++)
-      for (let x = x0 - 10; x <= x0 + 10; x++)
-        if (image[(z * 512 + y) * 512 + x] > image[(best[0] * 512 + best[1]) * 512 + best[2]]) best = [z, y, x];
+    let best: [number, number, number] | null = null;
+    let bestV = -1;
+    for (let y = y0 - 15; y <= y0 + 15; y++)
+      for (let x = x0 - 15; x <= x0 + 15; x++) {
+        const i = (z * 512 + y) * 512 + x;
+        if (mask[i] && image[i] > bestV) {
+          bestV = image[i];
+          best = [z, y, x];
+        }
+      }
+    if (!best) throw new Error('no segment voxel near a seed');
     return best;
   };
-  const seeds = [[inside(5, 100, 100), inside(6, 110, 90)], [inside(35, 400, 420)]];
+  const seeds = [[inside(5, 100, 100), inside(6, 110, 90)], [inside(45, 400, 420)]];
   const request = { shape, source: { kind: 'image' as const, data: image }, segment: { mask }, seeds };
   seededSplitSync(request);
   const sync = await timed(() => seededSplitSync(request));
   const asyncRun = await timed(() => seededSplit(request));
+  const boundary = Float32Array.from(image, (v) => 255 - v);
+  const byBoundary = await timed(() => seededSplitSync({ ...request, source: { kind: 'boundary', data: boundary } }));
   const affs = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) affs[c * n + i] = image[i] / 255;
   const byAffs = await timed(() => seededSplitSync({ ...request, source: { kind: 'affinities', data: affs } }));
-  console.log(`  image (${imageNote}): ${fmt(sync.ms, 0)} ms sync (cpu ${fmt(sync.cpuMs, 0)} ms), ${fmt(asyncRun.ms, 0)} ms async (${mvox(n, sync.ms)}); groups ${sync.value.groupSizes.join(' / ')} voxels`);
-  console.log(`  affinities (edge-weighted): ${fmt(byAffs.ms, 0)} ms (cpu ${fmt(byAffs.cpuMs, 0)} ms, ${mvox(n, byAffs.ms)})`);
+  const line = (what: string, r: { ms: number; cpuMs: number }) => `  ${what.padEnd(34)} ${fmt(r.ms, 0).padStart(6)} ms (cpu ${fmt(r.cpuMs, 0)} ms, ${mvox(voxels, r.ms)} of segment)`;
+  console.log(line('image, sync', sync) + `; groups ${sync.value.groupSizes.join(' / ')}, unreached ${sync.value.unreached}`);
+  console.log(line('image, async', asyncRun));
+  console.log(line('float boundary map, sync', byBoundary));
+  console.log(line('affinities (edge-weighted), sync', byAffs));
 }
 
 async function main(): Promise<void> {
