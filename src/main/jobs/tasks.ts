@@ -11,6 +11,11 @@ export const TASKS: Record<string, () => Promise<TaskFn<any, any>>> = {
   'volumes.export': async () => (await import('../volumes/tasks')).exportTask,
   'proofreading.index': async () => (await import('../proofreading/tasks')).indexTask,
   'proofreading.copyLayer': async () => (await import('../proofreading/tasks')).copyLayerTask,
+  'pipeline.pretrain': async () => (await import('../pipeline/tasks')).pretrainTask,
+  'pipeline.finetune': async () => (await import('../pipeline/tasks')).finetuneTask,
+  'pipeline.infer': async () => (await import('../pipeline/tasks')).inferTask,
+  'pipeline.segment': async () => (await import('../pipeline/tasks')).segmentTask,
+  'pipeline.evaluate': async () => (await import('../pipeline/tasks')).evaluateTask,
 };
 
 export function isTaskKind(kind: string): boolean {

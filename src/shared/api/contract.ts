@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { jobsApi, JobInfo } from './jobs';
 import type { MethodSpec } from './method';
 import { ProjectInfo, projectsApi } from './projects';
+import { pipelineApi } from './pipeline';
 import { proofreadingApi, proofreadingEvents } from './proofreading';
 import { systemApi } from './system';
 import { volumesApi, volumesEvents } from './volumes';
@@ -17,6 +18,7 @@ export const contract = {
   ...jobsApi,
   ...volumesApi,
   ...proofreadingApi,
+  ...pipelineApi,
 } satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;

@@ -7,6 +7,11 @@ import { segmentsCommand } from './segments';
 import { serveCommand } from './serve';
 import { undoCommand } from './undo';
 import { exportCliCommand, importCliCommand } from '../../volumes/cli-commands';
+import { evaluateCommand } from './evaluate';
+import { finetuneCommand } from './finetune';
+import { inferCommand } from './infer';
+import { pretrainCommand } from './pretrain';
+import { segmentCommand } from './segment';
 
 /** Every CLI command, in the order `tokenunify --help` lists them. */
-export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand, importCliCommand, exportCliCommand, segmentsCommand, mergeCommand, undoCommand, redoCommand];
+export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand, importCliCommand, exportCliCommand, segmentsCommand, mergeCommand, undoCommand, redoCommand, pretrainCommand, finetuneCommand, inferCommand, segmentCommand, evaluateCommand];
