@@ -16,6 +16,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src/main/app/electron-main.ts'),
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
           worker: resolve(import.meta.dirname, 'src/main/jobs/worker-entry.ts'),
+          'volume-worker': resolve(import.meta.dirname, 'src/main/volumes/decode-worker.ts'),
           'proofreading-mesh': resolve(import.meta.dirname, 'src/main/proofreading/mesh/mesh-worker.ts'),
         },
       },

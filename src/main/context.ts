@@ -37,6 +37,7 @@ export class AppContext {
   readonly jobs: JobRunner;
   readonly mode: AppMode;
   private current: Project | null = null;
+  private readonly openHooks: ((project: Project) => void | Promise<void>)[] = [];
 
   constructor(opts: AppContextOptions) {
     this.mode = opts.mode;
@@ -56,11 +57,23 @@ export class AppContext {
     return this.current;
   }
 
-  setProject(project: Project | null): void {
+  /** Runs `hook` on every project this session opens, before any request or job uses it (domain housekeeping). */
+  onProjectOpened(hook: (project: Project) => void | Promise<void>): void {
+    this.openHooks.push(hook);
+  }
+
+  async setProject(project: Project | null): Promise<void> {
     if (this.current && this.current !== project) this.current.close();
-    this.current = project;
+    this.current = null;
     if (project) {
       JobRunner.recoverInterrupted(project);
+      try {
+        for (const hook of this.openHooks) await hook(project);
+      } catch (err) {
+        project.close();
+        throw err;
+      }
+      this.current = project;
       this.settings.touchRecent(project.root, project.name);
     }
     this.events.emit('project.changed', project ? project.summary() : null);

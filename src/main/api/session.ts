@@ -1,5 +1,6 @@
 import { AppContext, type AppContextOptions } from '../context';
 import { Project } from '../store/project';
+import { cleanupInterruptedImports } from '../volumes/import';
 import { handlers } from './handlers';
 import { createRouter, type Dispatch } from './router';
 
@@ -9,9 +10,11 @@ export interface AppSession {
 }
 
 /** One app session: context + router, optionally with a project already open. Used by every transport. */
-export function createAppSession(opts: AppContextOptions & { projectDir?: string }): AppSession {
+export async function createAppSession(opts: AppContextOptions & { projectDir?: string }): Promise<AppSession> {
   const ctx = new AppContext(opts);
   const dispatch = createRouter(handlers, ctx);
-  if (opts.projectDir) ctx.setProject(Project.open(opts.projectDir));
+  // An import interrupted by a crash leaves a temporary store folder behind; never a half layer.
+  ctx.onProjectOpened(async (project) => void (await cleanupInterruptedImports(project)));
+  if (opts.projectDir) await ctx.setProject(Project.open(opts.projectDir));
   return { ctx, dispatch };
 }

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const projectArg = process.argv.find((a) => a.startsWith('--project='))?.slice('--project='.length);
   // `npm start` passes the demo project; otherwise the project browser opens with none.
   const projectDir = projectArg;
-  appSession = createAppSession({ mode: 'electron', userDataDir, projectDir });
+  appSession = await createAppSession({ mode: 'electron', userDataDir, projectDir });
   const { ctx, dispatch } = appSession;
 
   ipcMain.handle('api', async (event, message: unknown) => {

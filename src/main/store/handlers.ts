@@ -13,30 +13,30 @@ export const projectHandlers: PartialHandlers = {
 
   'projects.create': async ({ path, name, demo }, ctx) => {
     const project = Project.create(path, name);
-    ctx.setProject(project);
+    await ctx.setProject(project);
     if (demo) {
       ctx.jobs.start(project, 'demo.populate', {}, { title: 'Generate demo volume' });
     }
     return project.summary();
   },
 
-  'projects.open': ({ path }, ctx) => {
+  'projects.open': async ({ path }, ctx) => {
     const root = resolve(path);
     if (ctx.project?.root === root) return ctx.project.summary();
     const project = Project.open(root);
-    ctx.setProject(project);
+    await ctx.setProject(project);
     return project.summary();
   },
 
-  'projects.close': (_p, ctx) => {
+  'projects.close': async (_p, ctx) => {
     const had = ctx.project !== null;
-    ctx.setProject(null);
+    await ctx.setProject(null);
     return { closed: had };
   },
 
-  'projects.delete': ({ path, confirmName }, ctx) => {
+  'projects.delete': async ({ path, confirmName }, ctx) => {
     const root = resolve(path);
-    if (ctx.project?.root === root) ctx.setProject(null);
+    if (ctx.project?.root === root) await ctx.setProject(null);
     // Opening takes the lock and validates that this is really a project folder.
     const project = Project.open(root);
     const name = project.name;

@@ -12,23 +12,23 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function session() {
+async function session() {
   const dir = mkdtempSync(join(tmpdir(), 'tu-api-'));
-  const s = createAppSession({ mode: 'browser', userDataDir: join(dir, 'ud') });
+  const s = await createAppSession({ mode: 'browser', userDataDir: join(dir, 'ud') });
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => s.ctx.dispose());
   return { ...s, dir };
 }
 
 describe('API router', () => {
-  it('has a handler for every method of the contract', () => {
+  it('has a handler for every method of the contract', async () => {
     for (const m of Object.keys(contract)) expect(typeof (handlers as Record<string, unknown>)[m]).toBe('function');
-    const { ctx } = session();
+    const { ctx } = await session();
     expect(() => createRouter({ ...handlers, 'system.info': undefined } as never, ctx)).toThrow(/without a handler: system.info/);
   });
 
   it('rejects unknown methods and invalid parameters with BAD_REQUEST and says what is wrong', async () => {
-    const { dispatch } = session();
+    const { dispatch } = await session();
     expect(await dispatch('nope', {})).toEqual({ ok: false, error: { code: 'BAD_REQUEST', message: 'unknown method "nope"' } });
     expect(await dispatch(42, {})).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     const r = await dispatch('projects.create', { path: '', extra: 1 });
@@ -43,7 +43,7 @@ describe('API router', () => {
   });
 
   it('creates, lists, closes, reopens and deletes projects (with confirmation)', async () => {
-    const { dispatch, dir, ctx } = session();
+    const { dispatch, dir, ctx } = await session();
     const path = join(dir, 'proj');
     const created = await dispatch('projects.create', { path, name: 'Alpha' });
     expect(created).toMatchObject({ ok: true, result: { name: 'Alpha', path } });
@@ -62,7 +62,7 @@ describe('API router', () => {
   });
 
   it('reports domain errors with their codes', async () => {
-    const { dispatch, dir } = session();
+    const { dispatch, dir } = await session();
     expect(await dispatch('projects.open', { path: dir })).toMatchObject({ ok: false, error: { code: 'NOT_A_PROJECT' } });
   });
 });

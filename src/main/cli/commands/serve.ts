@@ -17,7 +17,7 @@ export const serveCommand: CliCommand = {
     'Without DIR the project browser starts with no project open. Stop with Ctrl+C.',
   async run({ positionals, values }, io) {
     const port = parseIntOption(values.port as string | undefined, '--port', 0, 65535) ?? 0;
-    const session = createAppSession({ mode: 'browser', projectDir: positionals[0] });
+    const session = await createAppSession({ mode: 'browser', projectDir: positionals[0] });
     const host = await startHost({
       rendererDir: join(repoRoot(), 'out', 'renderer'),
       dispatch: session.dispatch,
