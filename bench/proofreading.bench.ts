@@ -144,12 +144,12 @@ async function main(): Promise<void> {
   await service2.close();
   const base50 = pct(baseline, 50);
   console.log(`\n1. brush stroke (8 points, radius 6 voxels, ~${fmt(Math.PI * 36 * 8 * 5 / 8, 0)} voxels), ${STROKES} strokes at random places:`);
-  console.log(`   commit (log row + chunk versions + level-0 chunk files):     p50 ${fmt(pct(commit, 50))} ms   p95 ${fmt(pct(commit, 95))} ms`);
+  console.log(`   commit (log row + chunk deltas + level-0 chunk files):       p50 ${fmt(pct(commit, 50))} ms   p95 ${fmt(pct(commit, 95))} ms`);
   console.log(`   commit + viewer re-reads the changed chunks:                  p50 ${fmt(pct(refreshed, 50))} ms   p95 ${fmt(pct(refreshed, 95))} ms`);
   console.log(`   until every pyramid level is updated too:                     p50 ${fmt(pct(allLevels, 50))} ms   p95 ${fmt(pct(allLevels, 95))} ms`);
   console.log(`   baseline: one 64^3 chunk write through the volume store:      p50 ${fmt(base50)} ms  -> stroke commit = ${fmt(pct(commit, 50) / base50)}x one chunk write`);
   const history = service.log.historyBytes();
-  console.log(`   history storage: ${fmt(history / 2 ** 20)} MiB of chunk deltas for ${STROKES} strokes (${fmt(history / STROKES / 1024)} KiB per stroke)`);
+  console.log(`   history storage: ${fmt(history / 1024)} KiB of chunk deltas for ${STROKES} strokes (${fmt(history / STROKES, 0)} bytes per stroke)`);
 
   // ---- 2. merge of 1,000 fragments: mapping vs voxel relabel ---------------------------
   const block: Vec3 = [8, 16, 16];

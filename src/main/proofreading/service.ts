@@ -14,7 +14,7 @@ import type {
   VoxelPreview,
 } from '../../shared/api/proofreading';
 import type { EventData, EventName } from '../../shared/api/contract';
-import { AppError } from '../errors';
+import { AppError, isAppError } from '../errors';
 import type { Project } from '../store/project';
 import { chunkBox, type Box, type Vec3 } from '../volumes/box';
 import { findLayer } from '../volumes/layers';
@@ -398,7 +398,17 @@ export class ProofreadingService {
       this.announce(h, t, []);
       return;
     }
-    const level0 = await writeLevel0(h.source, t.chunks, known);
+    let level0: WrittenChunk[];
+    try {
+      level0 = await writeLevel0(h.source, t.chunks, known);
+    } catch (err) {
+      // The edit is recorded with its journal row: the next operation or the next open finishes it.
+      const e = err as Error;
+      throw new AppError(
+        isAppError(e) ? e.code : 'INTERNAL',
+        `edit ${t.edit.id} ("${t.edit.label}") is recorded but writing its chunks failed: ${e.message}; it is completed automatically by the next operation or when the project is opened again`,
+      );
+    }
     this.announce(h, t, level0);
     this.tail = this.finishPyramid(h, t);
   }
