@@ -1,4 +1,5 @@
 import { AppContext, type AppContextOptions } from '../context';
+import { recoverProofreading } from '../proofreading/handlers';
 import { Project } from '../store/project';
 import { cleanupInterruptedImports } from '../volumes/import';
 import { handlers } from './handlers';
@@ -15,6 +16,8 @@ export async function createAppSession(opts: AppContextOptions & { projectDir?: 
   const dispatch = createRouter(handlers, ctx);
   // An import interrupted by a crash leaves a temporary store folder behind; never a half layer.
   ctx.onProjectOpened(async (project) => void (await cleanupInterruptedImports(project)));
+  // A label edit interrupted by a crash is finished (from its journal) before anything reads the labels.
+  ctx.onProjectOpened((project) => recoverProofreading(ctx, project));
   if (opts.projectDir) await ctx.setProject(Project.open(opts.projectDir));
   return { ctx, dispatch };
 }

@@ -12,9 +12,7 @@ import { ProofreadingService } from './service';
 const services = new WeakMap<Project, Promise<ProofreadingService>>();
 const indexJobs = new WeakMap<Project, Map<string, string>>();
 
-/** The open project's proofreading service (recovery runs when it is first needed). */
-export function proofreadingOf(ctx: AppContext): Promise<ProofreadingService> {
-  const project = ctx.requireProject();
+function serviceFor(ctx: AppContext, project: Project): Promise<ProofreadingService> {
   let s = services.get(project);
   if (!s) {
     s = ProofreadingService.open(project, (event, data) => ctx.events.emit(event, data));
@@ -22,6 +20,19 @@ export function proofreadingOf(ctx: AppContext): Promise<ProofreadingService> {
     s.catch(() => services.delete(project));
   }
   return s;
+}
+
+/** The open project's proofreading service. */
+export function proofreadingOf(ctx: AppContext): Promise<ProofreadingService> {
+  return serviceFor(ctx, ctx.requireProject());
+}
+
+/**
+ * Project-open hook (AppContext.onProjectOpened): opens the proofreading service, which finishes
+ * any edit a crash interrupted, before anything else reads the project's label chunks.
+ */
+export async function recoverProofreading(ctx: AppContext, project: Project): Promise<void> {
+  await serviceFor(ctx, project);
 }
 
 /** Starts the index job of a layer unless it is indexed or being indexed. */

@@ -132,3 +132,39 @@ describe('proofreading API (router, jobs, events)', () => {
     expect(copy).toMatchObject({ source: 'store', editable: true });
   });
 });
+
+describe('opening a project', () => {
+  it('finishes an edit whose chunk files a crash left unwritten before the session serves requests', async () => {
+    const { createAppSession } = await import('../../../src/main/api/session');
+    const { Project } = await import('../../../src/main/store/project');
+    const { ProofreadingService } = await import('../../../src/main/proofreading/service');
+    const { preparePaint } = await import('../../../src/main/proofreading/ops/paint');
+    const { readVoxels } = await import('./fixtures');
+    const root = mkdtempSync(join(tmpdir(), 'tu-proof-open-'));
+    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+    const dir = join(root, 'p');
+    const project = Project.create(dir);
+    const layer = await createLayerFromArray(project, { name: 'seg', kind: 'labels', dtype: 'uint32', shape: SHAPE, resolution: [4, 4, 4], chunkShape: [8, 16, 16], data: sampleLabels() });
+    const service = await ProofreadingService.open(project);
+    await service.indexNow(layer.id);
+    // Commit an edit to the log the way an edit does, then "crash": no chunk file written.
+    const h = await service.handle(layer.id);
+    const prepared = await preparePaint({ db: project.db, log: service.log, h }, { layerId: layer.id, segmentId: 3, axis: 'z', points: [[5, 25, 10], [5, 25, 40]], radius: 3 });
+    const plan = prepared.build(await prepared.session.finish());
+    service.log.commit(plan.record);
+    expect(project.db.prepare('SELECT count(*) FROM edit_journal').pluck().get()).toBe(1);
+    const before = await readVoxels(project, layer);
+    await service.close();
+    project.close();
+
+    const { ctx } = await createAppSession({ mode: 'browser', userDataDir: join(root, 'user'), projectDir: dir });
+    cleanup.push(() => ctx.dispose());
+    const opened = ctx.requireProject();
+    expect(opened.db.prepare('SELECT count(*) FROM edit_journal').pluck().get()).toBe(0);
+    const after = await readVoxels(opened, layer);
+    let changed = 0;
+    for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) changed++;
+    expect(changed).toBe(plan.record.changes.changedVoxels);
+    expect(changed).toBeGreaterThan(100);
+  });
+});
