@@ -1,9 +1,10 @@
 import { Group, Kbd, Modal, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { KEY_BINDINGS, MOUSE_BINDINGS } from './core/keymap';
+import type { HelpSection } from './tools/registry';
 import type { ViewerTool } from './tools/types';
 
 /** Every key and gesture the viewer (and the registered tools) respond to, from the binding tables. */
-export function HelpOverlay({ opened, onClose, tools }: { opened: boolean; onClose: () => void; tools: ViewerTool[] }) {
+export function HelpOverlay({ opened, onClose, tools, sections = [] }: { opened: boolean; onClose: () => void; tools: ViewerTool[]; sections?: readonly HelpSection[] }) {
   const groups = ['Navigate', 'View', 'Segments', 'Other'] as const;
   const toolRows = tools.flatMap((t) => [
     ...(t.hotkey ? [{ keys: [t.hotkey], description: `${t.label} tool` }] : []),
@@ -15,6 +16,9 @@ export function HelpOverlay({ opened, onClose, tools }: { opened: boolean; onClo
         <Stack gap="md">
           <Section title="Mouse" rows={MOUSE_BINDINGS.map((m) => ({ keys: [m.gesture], description: m.description }))} />
           {toolRows.length > 0 && <Section title="Tools" rows={toolRows} />}
+          {sections.map((s) => (
+            <Section key={s.title} title={s.title} rows={s.rows} />
+          ))}
         </Stack>
         <Stack gap="md">
           {groups.map((g) => (

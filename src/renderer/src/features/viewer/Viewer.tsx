@@ -32,12 +32,18 @@ export function Viewer({ onImport }: { onImport?: () => void }) {
     (cb) => controller.extensions.subscribe(cb),
     () => controller.extensions.fourthPane,
   );
+  const helpRevision = useSyncExternalStore(
+    (cb) => controller.extensions.help.subscribe(cb),
+    () => controller.extensions.help.revision,
+  );
+  const helpSections = useMemo(() => [...controller.extensions.help.list()], [controller, helpRevision]);
   const [glError, setGlError] = useState<string | null>(null);
 
   useEffect(() => {
     if (!canvas.current) return;
     controller.attachCanvas(canvas.current);
     setGlError(controller.glError);
+    return controller.onError(setGlError);
   }, [controller]);
 
   const screenshot = useCallback(async () => {
@@ -125,7 +131,7 @@ export function Viewer({ onImport }: { onImport?: () => void }) {
           </Center>
         )}
       </div>
-      <HelpOverlay opened={helpOpen} onClose={() => controller.state.set({ helpOpen: false })} tools={toolList} />
+      <HelpOverlay opened={helpOpen} onClose={() => controller.state.set({ helpOpen: false })} tools={toolList} sections={helpSections} />
     </Box>
   );
 }

@@ -9,7 +9,8 @@ const VIEW_OF_NORMAL: Record<number, ViewKind> = { 0: 'xy', 1: 'xz', 2: 'yz' };
 
 /**
  * Draws a pane's 2D overlay: the crosshair (each line coloured as the view whose plane it is),
- * the scale bar, the view name and slice, then the active tool's own drawing.
+ * the scale bar, the view name and slice, the registered overlay painters, then the active
+ * tool's own drawing.
  */
 export function drawPaneOverlay(canvas: HTMLCanvasElement, pane: PaneProjection, host: ViewerHost, tool: ViewerTool | null): void {
   const dpr = window.devicePixelRatio || 1;
@@ -28,6 +29,11 @@ export function drawPaneOverlay(canvas: HTMLCanvasElement, pane: PaneProjection,
   drawCrosshair(ctx, pane, position);
   drawScaleBar(ctx, pane, host.state.get().zoom);
   drawLabel(ctx, pane, position);
+  for (const paint of host.extensions.overlays.list()) {
+    ctx.save();
+    paint(ctx, pane, host);
+    ctx.restore();
+  }
   if (tool?.drawOverlay) {
     ctx.save();
     tool.drawOverlay(ctx, pane, host);

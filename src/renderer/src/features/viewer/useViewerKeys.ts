@@ -31,7 +31,11 @@ export function useViewerKeys(controller: ViewerController, opts: { gotoRef: Ref
         }
       }
       if (!e.ctrlKey && !e.metaKey && !e.altKey) {
-        const tool = tools.list().find((t) => t.hotkey && t.hotkey.toLowerCase() === key && !e.shiftKey);
+        // The tool registered last wins a hotkey two tools claim.
+        const tool = tools
+          .list()
+          .reverse()
+          .find((t) => t.hotkey && t.hotkey.toLowerCase() === key && !e.shiftKey);
         if (tool) {
           e.preventDefault();
           controller.setActiveTool(tool.id);

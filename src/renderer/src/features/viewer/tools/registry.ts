@@ -1,5 +1,5 @@
 import type { ComponentType } from 'react';
-import type { ViewerHost, ViewerTool } from './types';
+import type { OverlayPainter, ViewerHost, ViewerTool } from './types';
 
 /** The default tool: drag pans, click selects, double-click moves the crosshair (built into the viewer). */
 export const NAVIGATE_TOOL: ViewerTool = { id: 'navigate', label: 'Navigate', hotkey: 'N', cursor: 'default' };
@@ -52,9 +52,56 @@ export interface FourthPaneProps {
   height: number;
 }
 
+/** An ordered list that notifies on change (overlay painters, help sections). */
+export class ListRegistry<T> {
+  private readonly items: T[] = [];
+  private readonly listeners = new Set<() => void>();
+  private version = 0;
+
+  add(item: T): () => void {
+    this.items.push(item);
+    this.changed();
+    return () => {
+      const i = this.items.indexOf(item);
+      if (i >= 0) {
+        this.items.splice(i, 1);
+        this.changed();
+      }
+    };
+  }
+
+  list(): readonly T[] {
+    return this.items;
+  }
+
+  get revision(): number {
+    return this.version;
+  }
+
+  subscribe(l: () => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+}
+
+/** Rows a feature adds to the help overlay (keys it handles outside tool shortcuts, e.g. Ctrl+Z). */
+export interface HelpSection {
+  title: string;
+  rows: { keys: string[]; description: string }[];
+}
+
 /** Features that add panes or panels to the viewer register them here. */
 export class ViewerExtensions {
   readonly tools = new ToolRegistry();
+  /** Painters drawn on every pane's overlay whatever the active tool (annotations, pending edits), below the tool's own drawing. */
+  readonly overlays = new ListRegistry<OverlayPainter>();
+  /** Extra sections of the help overlay. */
+  readonly help = new ListRegistry<HelpSection>();
   private fourth: { title: string; component: ComponentType<FourthPaneProps> } | null = null;
   private readonly listeners = new Set<() => void>();
 

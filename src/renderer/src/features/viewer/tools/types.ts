@@ -3,6 +3,7 @@ import type { Vec3, ViewKind } from '../core/geometry';
 import type { SegmentId } from '../core/segment-ids';
 import type { HoverValue, SelectMode, ViewerState } from '../state/viewer-state';
 import type { Store } from '../state/store';
+import type { ViewerExtensions } from './registry';
 
 /**
  * The tool-plugin interface. Proofreading tools (brush, eraser, fill, merge, split seeds...)
@@ -90,6 +91,9 @@ export interface ViewerTool {
   drawOverlay?(ctx: CanvasRenderingContext2D, pane: PaneProjection, host: ViewerHost): void;
 }
 
+/** Draws on a pane's overlay independently of the active tool (register with `extensions.overlays.add`). */
+export type OverlayPainter = (ctx: CanvasRenderingContext2D, pane: PaneProjection, host: ViewerHost) => void;
+
 /** Control of a label layer's GPU-side id handling. */
 export interface LabelLayerControl {
   readonly layerId: string;
@@ -108,6 +112,8 @@ export interface LabelLayerControl {
 /** What the viewer offers tools and other features. */
 export interface ViewerHost {
   readonly state: Store<ViewerState>;
+  /** Tools, overlay painters, help sections and the fourth pane registered by features. */
+  readonly extensions: ViewerExtensions;
   readonly layers: readonly LayerInfo[];
   /** Redraws the slices (e.g. after a mapping change). */
   requestRender(): void;
