@@ -179,16 +179,22 @@ function announceWhenDone(ctx: AppContext, jobId: string, reason: 'imported' | '
 export const volumeHandlers: PartialHandlers = {
   'layers.list': (_p, ctx) => listLayers(ctx.requireProject()).map(toApiLayer),
 
-  'layers.chunks': async ({ layerId, level, coords }, ctx) => {
+  'layers.chunks': async ({ layerId, level, coords, encoding }, ctx) => {
     const project = ctx.requireProject();
     const layer = getLayer(project, layerId);
     const lv = layer.levels[level];
     if (!lv) throw new AppError('BAD_REQUEST', `layer '${layer.name}' has no level ${level} (levels 0-${layer.levels.length - 1})`);
     const service = volumeService(project);
+    const store = encoding === 'gzip' && layer.source === 'store' ? await service.storeOf(layer.id) : null;
     const chunks = await Promise.all(
       coords.map(async (coord) => {
+        if (store) {
+          // The file's bytes as stored: gzip of the raw chunk; a missing file is all zeros.
+          const bytes = await store.readEncodedChunk(level, coord as Vec3);
+          return { coord, shape: lv.chunkShape, data: bytes ? (bytes as Uint8Array<ArrayBuffer>) : null, encoding: 'gzip' as const };
+        }
         const c = await service.readChunk(layer.id, level, coord as Vec3);
-        return { coord, shape: c.shape, data: isAllZero(c.data) ? null : wireBytes(c.data) };
+        return { coord, shape: c.shape, data: isAllZero(c.data) ? null : wireBytes(c.data), encoding: 'raw' as const };
       }),
     );
     return { dtype: layer.dtype, chunkShape: lv.chunkShape, chunks };

@@ -63,6 +63,12 @@ export const ChunksRequest = z
     layerId: LayerId,
     level: z.number().int().nonnegative(),
     coords: z.array(VoxelVec3).min(1).max(MAX_CHUNKS_PER_CALL),
+    /**
+     * 'gzip' lets the host send store chunks as stored (gzip of the raw bytes) for the
+     * renderer to inflate: far fewer bytes for labels and no decode on the host. Layers read
+     * in place are always sent raw.
+     */
+    encoding: z.enum(['raw', 'gzip']).optional(),
   })
   .strict();
 
@@ -71,10 +77,12 @@ export const ChunkData = z.object({
   /** Shape of `data`: the level's chunk shape, or less for edge chunks of some formats. */
   shape: VoxelVec3,
   /**
-   * Raw little-endian voxels in C order ([z][y][x]) whose first voxel is coord * chunkShape;
-   * voxels past the volume's edge are padding. null: the chunk holds only zeros.
+   * Little-endian voxels in C order ([z][y][x]) whose first voxel is coord * chunkShape,
+   * gzip-compressed when `encoding` says so; voxels past the volume's edge are padding.
+   * null: the chunk holds only zeros.
    */
   data: Bytes.nullable(),
+  encoding: z.enum(['raw', 'gzip']),
 });
 export type ChunkData = z.infer<typeof ChunkData>;
 

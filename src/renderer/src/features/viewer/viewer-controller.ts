@@ -24,7 +24,8 @@ import {
 } from './core/geometry';
 import { GpuHashTable } from './core/gpu-hash-table';
 import { joinId, splitId, type SegmentId } from './core/segment-ids';
-import { valueAt, voxelFormat, voxelView, type VoxelFormat } from './core/voxel-format';
+import { inflateGzip } from './core/inflate';
+import { bytesPerVoxel, valueAt, voxelFormat, voxelView, type VoxelFormat } from './core/voxel-format';
 import { LabelTables, SliceRenderer, type GpuChunk, type LayerDraw, type LevelChunks, type PaneDraw } from './gl/slice-renderer';
 import { drawPaneOverlay } from './overlay';
 import { applySelection, defaultDisplay, type DisplayStore, type HoverValue, type LayerDisplay, type SelectMode, type ViewerStore } from './state/viewer-state';
@@ -109,7 +110,7 @@ export class ViewerController implements ViewerHost {
   ) {
     this.cache = new ViewerChunkCache<GpuChunk>(cacheBudget, (c) => this.renderer?.release(c));
     this.loader = new ChunkLoader(
-      (layerId, level, coords) => api.call('layers.chunks', { layerId, level, coords }),
+      (layerId, level, coords) => api.call('layers.chunks', { layerId, level, coords, encoding: 'gzip' }),
       (req, chunk, dtype) => this.onChunk(req, chunk, dtype),
       { maxBatch: 16, maxInFlight: 4 },
       (key) => this.cache.has(key) && !this.stale.has(key),
@@ -286,8 +287,23 @@ export class ViewerController implements ViewerHost {
     this.frameRequested = true;
     requestAnimationFrame(() => {
       this.frameRequested = false;
-      this.renderNow();
+      try {
+        this.renderNow();
+      } catch (err) {
+        // A broken frame (shader compile failure, lost context) must not die silently.
+        if (this.glError === null) console.error('[viewer] frame failed:', err);
+        this.glError = (err as Error).message;
+        for (const l of this.errorListeners) l(this.glError);
+      }
     });
+  }
+
+  private readonly errorListeners = new Set<(message: string) => void>();
+
+  /** Called when drawing fails (the viewer shows the message instead of a frozen picture). */
+  onError(l: (message: string) => void): () => void {
+    this.errorListeners.add(l);
+    return () => this.errorListeners.delete(l);
   }
 
   requestOverlay(): void {
@@ -579,13 +595,25 @@ export class ViewerController implements ViewerHost {
     this.cache.resize(c, bytes);
   }
 
-  private onChunk(req: ChunkRequest, chunk: FetchedChunk, dtype: string): void {
+  private async onChunk(req: ChunkRequest, chunk: FetchedChunk, dtype: string): Promise<void> {
     const rt = this.runtimes.get(req.layerId);
     if (!rt) return;
+    let bytes = chunk.data;
+    if (bytes && chunk.encoding === 'gzip') {
+      const voxels = chunk.shape[0] * chunk.shape[1] * chunk.shape[2];
+      try {
+        bytes = await inflateGzip(bytes, voxels * bytesPerVoxel(dtype));
+      } catch (err) {
+        this.loader.stats.errors++;
+        this.loader.stats.lastError = `chunk ${chunk.coord.join(',')} of layer '${rt.info.name}': ${(err as Error).message}`;
+        return;
+      }
+      if (this.runtimes.get(req.layerId) !== rt) return; // the layer changed while inflating
+    }
     const old = this.cache.peek(req.key);
     if (old) this.cache.delete(req.key);
     this.stale.delete(req.key);
-    const data = chunk.data ? voxelView(chunk.data, dtype, rt.isLabels) : null;
+    const data = bytes ? voxelView(bytes, dtype, rt.isLabels) : null;
     this.cache.set({
       key: req.key,
       layerId: req.layerId,

@@ -25,8 +25,9 @@ export function chunkBytes(c: CachedChunk): number {
 
 /**
  * Least-recently-used chunks within a byte budget counting both CPU copies and GPU textures.
- * Chunks used (or inserted) during the current frame are never evicted in that frame,
- * so a budget smaller than one screenful degrades to refetching rather than flicker.
+ * Chunks drawn in the latest frame, and chunks that arrived since, are never evicted: with a
+ * budget smaller than one screenful the cache overshoots by what is on screen instead of
+ * thrashing (evicting chunks before they are ever drawn).
  */
 export class ViewerChunkCache<T = unknown> {
   private readonly map = new Map<string, CachedChunk<T>>();
@@ -83,8 +84,8 @@ export class ViewerChunkCache<T = unknown> {
   set(chunk: CachedChunk<T>): void {
     this.delete(chunk.key);
     this.map.set(chunk.key, chunk);
-    // Fresh data was asked for by the views: keep it at least through the frame that draws it.
-    this.usedInFrame.set(chunk.key, this.frame);
+    // Fresh data was asked for by the views: keep it at least through the next frame, which draws it.
+    this.usedInFrame.set(chunk.key, this.frame + 1);
     this.total += chunkBytes(chunk);
     this.evict();
   }
@@ -128,7 +129,7 @@ export class ViewerChunkCache<T = unknown> {
     if (this.total <= this.budget) return;
     for (const [key, c] of this.map) {
       if (this.total <= this.budget) break;
-      if (this.usedInFrame.get(key) === this.frame) continue;
+      if ((this.usedInFrame.get(key) ?? -1) >= this.frame) continue;
       this.map.delete(key);
       this.usedInFrame.delete(key);
       this.total -= chunkBytes(c);

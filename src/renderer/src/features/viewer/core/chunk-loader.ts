@@ -13,6 +13,7 @@ export interface FetchedChunk {
   coord: Vec3;
   shape: Vec3;
   data: Uint8Array | null;
+  encoding?: 'raw' | 'gzip';
 }
 
 /** Fetches several chunks of one layer level in one request. */
@@ -51,7 +52,8 @@ export class ChunkLoader {
 
   constructor(
     private readonly fetch: FetchChunks,
-    private readonly onLoaded: (req: ChunkRequest, chunk: FetchedChunk, dtype: string) => void,
+    /** May be async (decoding): the chunk counts as in flight until it settles. */
+    private readonly onLoaded: (req: ChunkRequest, chunk: FetchedChunk, dtype: string) => void | Promise<void>,
     private readonly options: LoaderOptions = { maxBatch: 16, maxInFlight: 4 },
     private readonly isCached: (key: string) => boolean = () => false,
   ) {}
@@ -120,13 +122,15 @@ export class ChunkLoader {
       );
       if (this.disposed) return;
       const byCoord = new Map(reply.chunks.map((c) => [c.coord.join(','), c]));
+      const settling: (void | Promise<void>)[] = [];
       for (const r of batch) {
         const c = byCoord.get(r.coord.join(','));
         if (!c) continue;
         this.stats.chunksLoaded++;
         this.stats.bytesLoaded += c.data?.byteLength ?? 0;
-        this.onLoaded(r, c, reply.dtype);
+        settling.push(this.onLoaded(r, c, reply.dtype));
       }
+      await Promise.all(settling);
     } catch (err) {
       this.stats.errors++;
       this.stats.lastError = (err as Error).message;

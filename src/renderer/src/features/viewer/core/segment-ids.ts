@@ -39,24 +39,30 @@ export const TABLE_SEED = 0x2545f491;
 
 /**
  * The stable colour of a segment: a hue from the id's hash, saturation and value kept high so
- * neighbours stay distinguishable on dark EM. Integer-only HSV so the shader gives the very
- * same bytes.
+ * neighbours stay distinguishable on dark EM. Integer HSV with shifts and multiplies only
+ * (GPUs emulated in software, like SwiftShader, divide per lane), computed identically by
+ * the label shader, so the rendered bytes equal these.
  */
 export function segmentColor(id: SegmentId): [number, number, number] {
   const [lo, hi] = splitId(id);
   return segmentColorWords(lo, hi);
 }
 
+/** floor(x / 255) for 0 <= x < 65536, without dividing. */
+export function div255(x: number): number {
+  return (x + 1 + (x >>> 8)) >>> 8;
+}
+
 export function segmentColorWords(lo: number, hi: number): [number, number, number] {
   const h = hashId(lo, hi, COLOR_SEED);
-  const hue = h % 1536;
-  const s = 150 + ((h >>> 11) % 106);
-  const v = 190 + ((h >>> 19) % 66);
-  const region = Math.floor(hue / 256);
-  const f = hue % 256;
-  const p = Math.floor((v * (255 - s)) / 255);
-  const q = Math.floor((v * (255 - Math.floor((s * f) / 255))) / 255);
-  const t = Math.floor((v * (255 - Math.floor((s * (255 - f)) / 255))) / 255);
+  const hue = ((h & 0x3ff) * 1536) >>> 10; // 0..1535
+  const s = 150 + (((h >>> 11) & 127) * 105 >>> 7); // 150..254
+  const v = 190 + (((h >>> 19) & 63) * 65 >>> 6); // 190..254
+  const region = hue >>> 8;
+  const f = hue & 255;
+  const p = div255(v * (255 - s));
+  const q = div255(v * (255 - div255(s * f)));
+  const t = div255(v * (255 - div255(s * (255 - f))));
   switch (region) {
     case 0:
       return [v, t, p];

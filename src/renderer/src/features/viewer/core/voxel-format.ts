@@ -59,6 +59,14 @@ export function voxelFormat(dtype: string, isLabels: boolean): VoxelFormat {
   }
 }
 
+const BYTES: Record<string, number> = { uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, uint64: 8, int64: 8, float64: 8 };
+
+export function bytesPerVoxel(dtype: string): number {
+  const b = BYTES[dtype];
+  if (!b) throw new Error(`unknown dtype ${dtype}`);
+  return b;
+}
+
 /** Interprets raw little-endian bytes of `dtype` as the typed array the texture format takes. */
 export function voxelView(bytes: Uint8Array, dtype: string, isLabels: boolean): VoxelData {
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();

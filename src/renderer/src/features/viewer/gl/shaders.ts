@@ -42,16 +42,17 @@ uint mix32(uint x) {
   return x;
 }
 uint hashId(uvec2 id, uint seed) { return mix32(id.x ^ mix32(id.y ^ seed)); }
+uint div255(uint x) { return (x + 1u + (x >> 8u)) >> 8u; }
 vec3 segmentColor(uvec2 id) {
   uint h = hashId(id, ${COLOR_SEED >>> 0}u);
-  uint hue = h % 1536u;
-  uint s = 150u + ((h >> 11u) % 106u);
-  uint v = 190u + ((h >> 19u) % 66u);
-  uint region = hue / 256u;
-  uint f = hue % 256u;
-  uint p = (v * (255u - s)) / 255u;
-  uint q = (v * (255u - (s * f) / 255u)) / 255u;
-  uint t = (v * (255u - (s * (255u - f)) / 255u)) / 255u;
+  uint hue = ((h & 0x3ffu) * 1536u) >> 10u;
+  uint s = 150u + ((((h >> 11u) & 127u) * 105u) >> 7u);
+  uint v = 190u + ((((h >> 19u) & 63u) * 65u) >> 6u);
+  uint region = hue >> 8u;
+  uint f = hue & 255u;
+  uint p = div255(v * (255u - s));
+  uint q = div255(v * (255u - div255(s * f)));
+  uint t = div255(v * (255u - div255(s * (255u - f))));
   uvec3 rgb;
   if (region == 0u) rgb = uvec3(v, t, p);
   else if (region == 1u) rgb = uvec3(q, v, p);
@@ -86,27 +87,44 @@ void main() {
 }`;
 }
 
-export const LABEL_FS = /* glsl */ `#version 300 es
+export interface LabelShaderFeatures {
+  /** A fragment -> segment mapping is set. */
+  map: boolean;
+  /** Some segment is selected, hidden or coloured. */
+  attrs: boolean;
+  outline: boolean;
+}
+
+/**
+ * The label shader, specialised per feature set: software GPUs (SwiftShader) pay for code in
+ * branches that are never taken, so the common case (no mapping, no selection, no outline)
+ * compiles to a fetch, a hash and a colour.
+ */
+export function labelFragmentShader(f: LabelShaderFeatures): string {
+  return /* glsl */ `#version 300 es
+${f.map ? '#define MAP 1' : ''}
+${f.attrs ? '#define ATTRS 1' : ''}
+${f.outline ? '#define OUTLINE 1' : ''}
 ${COMMON_FS}
 ${HASH_GLSL}
 uniform highp usampler3D u_data;   // R8UI/R16UI/R32UI (id = r) or RG32UI (64-bit: lo, hi)
 uniform highp usampler2D u_map;    // fragment -> segment hash table (key lo, key hi, seg lo, seg hi)
-uniform bool u_mapEnabled;
 uniform highp usampler2D u_attrs;  // segment -> (key lo, key hi, flags, rgba8)
-uniform bool u_attrsEnabled;
 uniform float u_opacity;
 uniform float u_selectedOpacity;
 uniform bool u_showOnlySelected;
-uniform bool u_outline;
 uniform uvec2 u_hover;
+uniform uint u_mapShift;    // log2 of each table's texture width
+uniform uint u_attrsShift;
 
-uvec4 lookup(highp usampler2D table, uvec2 key) {
+// Tables are power-of-two sized with power-of-two widths: masks and shifts, no division.
+uvec4 lookup(highp usampler2D table, uvec2 key, uint wshift) {
   ivec2 size = textureSize(table, 0);
   uint mask = uint(size.x * size.y) - 1u;
+  uint wmask = uint(size.x) - 1u;
   uint slot = hashId(key, ${TABLE_SEED >>> 0}u) & mask;
-  uint w = uint(size.x);
   for (int p = 0; p < ${MAX_PROBES}; p++) {
-    uvec4 e = texelFetch(table, ivec2(int(slot % w), int(slot / w)), 0);
+    uvec4 e = texelFetch(table, ivec2(int(slot & wmask), int(slot >> wshift)), 0);
     if (e.xy == key) return e;
     if (e.x == 0u && e.y == 0u) break;
     slot = (slot + 1u) & mask;
@@ -116,9 +134,13 @@ uvec4 lookup(highp usampler2D table, uvec2 key) {
 
 uvec2 segmentAt(ivec3 c) {
   uvec2 id = texelFetch(u_data, c, 0).rg;
-  if (!u_mapEnabled || (id.x == 0u && id.y == 0u)) return id;
-  uvec4 e = lookup(u_map, id);
+#ifdef MAP
+  if (id.x == 0u && id.y == 0u) return id;
+  uvec4 e = lookup(u_map, id, u_mapShift);
   return (e.x == 0u && e.y == 0u) ? id : e.zw;
+#else
+  return id;
+#endif
 }
 
 void main() {
@@ -128,11 +150,11 @@ void main() {
   if (seg.x == 0u && seg.y == 0u) discard;
   uint flags = 0u;
   uint rgba = 0u;
-  if (u_attrsEnabled) {
-    uvec4 a = lookup(u_attrs, seg);
-    flags = a.z;
-    rgba = a.w;
-  }
+#ifdef ATTRS
+  uvec4 a = lookup(u_attrs, seg, u_attrsShift);
+  flags = a.z;
+  rgba = a.w;
+#endif
   bool selected = (flags & 1u) != 0u;
   if ((flags & 2u) != 0u) discard;
   if (u_showOnlySelected && !selected) discard;
@@ -140,21 +162,22 @@ void main() {
     ? vec3(float(rgba & 255u), float((rgba >> 8u) & 255u), float((rgba >> 16u) & 255u)) / 255.0
     : segmentColor(seg);
   float alpha = selected ? u_selectedOpacity : u_opacity;
-  if (u_outline) {
-    bool edge = segmentAt(clamp(c + u_hAxis, ivec3(0), size - 1)) != seg
-      || segmentAt(clamp(c - u_hAxis, ivec3(0), size - 1)) != seg
-      || segmentAt(clamp(c + u_vAxis, ivec3(0), size - 1)) != seg
-      || segmentAt(clamp(c - u_vAxis, ivec3(0), size - 1)) != seg;
-    if (edge) alpha = max(alpha, 0.9);
-    else if (selected) alpha *= 0.35;
-    else discard;
-  }
+#ifdef OUTLINE
+  bool edge = segmentAt(clamp(c + u_hAxis, ivec3(0), size - 1)) != seg
+    || segmentAt(clamp(c - u_hAxis, ivec3(0), size - 1)) != seg
+    || segmentAt(clamp(c + u_vAxis, ivec3(0), size - 1)) != seg
+    || segmentAt(clamp(c - u_vAxis, ivec3(0), size - 1)) != seg;
+  if (edge) alpha = max(alpha, 0.9);
+  else if (selected) alpha *= 0.35;
+  else discard;
+#endif
   if (seg == u_hover) {
     color = mix(color, vec3(1.0), 0.3);
     alpha = max(alpha, min(1.0, u_opacity + 0.25));
   }
   o_color = vec4(color * alpha, alpha);
 }`;
+}
 
 /** Marks a chunk's footprint in the stencil buffer (colour writes off) so coarser levels skip it. */
 export const STENCIL_FS = /* glsl */ `#version 300 es

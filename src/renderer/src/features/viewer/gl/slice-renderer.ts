@@ -5,7 +5,7 @@ import type { GpuHashTable } from '../core/gpu-hash-table';
 import type { ImageDisplay } from '../core/image-window';
 import type { TextureFormat, VoxelFormat } from '../core/voxel-format';
 import { Program } from './program';
-import { imageFragmentShader, LABEL_FS, QUAD_VS, STENCIL_FS, type SamplerKind } from './shaders';
+import { imageFragmentShader, labelFragmentShader, QUAD_VS, STENCIL_FS, type LabelShaderFeatures, type SamplerKind } from './shaders';
 
 export interface GpuChunk {
   texture: WebGLTexture;
@@ -109,7 +109,7 @@ export class SliceRenderer {
   private readonly quad: WebGLBuffer;
   private readonly vao: WebGLVertexArrayObject;
   private readonly imagePrograms = new Map<SamplerKind, Program>();
-  private labelProgram: Program | null = null;
+  private readonly labelPrograms = new Map<string, Program>();
   private readonly stencilProgram: Program;
   private readonly emptyTable: WebGLTexture;
   private readonly zeros = new Map<TextureFormat, WebGLTexture>();
@@ -182,7 +182,10 @@ export class SliceRenderer {
     gl.enable(gl.STENCIL_TEST);
     for (const layer of pane.layers) {
       gl.clear(gl.STENCIL_BUFFER_BIT);
-      const program = layer.kind === 'image' ? this.imageProgram(layer.format.sampler) : this.labelsProgram();
+      const program =
+        layer.kind === 'image'
+          ? this.imageProgram(layer.format.sampler)
+          : this.labelsProgram({ map: layer.tables.mapping.size > 0, attrs: layer.tables.attributes.size > 0, outline: layer.display.outline });
       for (const lc of layer.levels) {
         // Colour where no finer level has drawn yet...
         program.use();
@@ -230,12 +233,11 @@ export class SliceRenderer {
     gl.uniform1i(p.loc('u_data'), 0);
     gl.uniform1i(p.loc('u_map'), 1);
     gl.uniform1i(p.loc('u_attrs'), 2);
-    gl.uniform1i(p.loc('u_mapEnabled'), layer.tables.mapping.size > 0 ? 1 : 0);
-    gl.uniform1i(p.loc('u_attrsEnabled'), layer.tables.attributes.size > 0 ? 1 : 0);
     gl.uniform1f(p.loc('u_opacity'), d.opacity);
     gl.uniform1f(p.loc('u_selectedOpacity'), d.selectedOpacity);
     gl.uniform1i(p.loc('u_showOnlySelected'), d.showOnlySelected ? 1 : 0);
-    gl.uniform1i(p.loc('u_outline'), d.outline ? 1 : 0);
+    gl.uniform1ui(p.loc('u_mapShift'), Math.log2(layer.tables.mapping.width));
+    gl.uniform1ui(p.loc('u_attrsShift'), Math.log2(layer.tables.attributes.width));
     const hover = layer.hover ?? 0n;
     gl.uniform2ui(p.loc('u_hover'), Number(hover & 0xffffffffn), Number(hover >> 32n));
   }
@@ -303,9 +305,14 @@ export class SliceRenderer {
     return p;
   }
 
-  private labelsProgram(): Program {
-    if (!this.labelProgram) this.labelProgram = new Program(this.gl, QUAD_VS, LABEL_FS, 'labels');
-    return this.labelProgram;
+  private labelsProgram(f: LabelShaderFeatures): Program {
+    const key = `${+f.map}${+f.attrs}${+f.outline}`;
+    let p = this.labelPrograms.get(key);
+    if (!p) {
+      p = new Program(this.gl, QUAD_VS, labelFragmentShader(f), `labels-${key}`);
+      this.labelPrograms.set(key, p);
+    }
+    return p;
   }
 
   private createTableTexture(data: Uint32Array, width: number, height: number): WebGLTexture {
@@ -345,7 +352,7 @@ export class SliceRenderer {
   dispose(): void {
     const gl = this.gl;
     for (const p of this.imagePrograms.values()) p.dispose();
-    this.labelProgram?.dispose();
+    for (const p of this.labelPrograms.values()) p.dispose();
     this.stencilProgram.dispose();
     gl.deleteBuffer(this.quad);
     gl.deleteVertexArray(this.vao);
