@@ -1,4 +1,5 @@
 import { jobHandlers } from '../jobs/handlers';
+import { exportHandlers } from '../volumes/export/handlers';
 import { pipelineHandlers } from '../pipeline/handlers';
 import { proofreadingHandlers } from '../proofreading/handlers';
 import { projectHandlers } from '../store/handlers';
@@ -6,7 +7,7 @@ import { volumeHandlers } from '../volumes/handlers';
 import type { Handlers, PartialHandlers } from './router';
 import { systemHandlers } from './system-handlers';
 
-const domains: PartialHandlers[] = [systemHandlers, projectHandlers, jobHandlers, volumeHandlers, proofreadingHandlers, pipelineHandlers];
+const domains: PartialHandlers[] = [systemHandlers, projectHandlers, jobHandlers, volumeHandlers, proofreadingHandlers, pipelineHandlers, exportHandlers];
 
 /** Every API method's handler, collected from the domains. */
 export const handlers = Object.assign({}, ...domains) as Handlers;

@@ -16,6 +16,10 @@ export const TASKS: Record<string, () => Promise<TaskFn<any, any>>> = {
   'pipeline.infer': async () => (await import('../pipeline/tasks')).inferTask,
   'pipeline.segment': async () => (await import('../pipeline/tasks')).segmentTask,
   'pipeline.evaluate': async () => (await import('../pipeline/tasks')).evaluateTask,
+  'exports.volume': async () => (await import('../volumes/export/tasks')).volumeExportTask,
+  'exports.segments': async () => (await import('../volumes/export/tasks')).segmentTableTask,
+  'exports.meshes': async () => (await import('../volumes/export/tasks')).meshExportTask,
+  'exports.model': async () => (await import('../volumes/export/tasks')).modelExportTask,
 };
 
 export function isTaskKind(kind: string): boolean {

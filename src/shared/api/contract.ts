@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exportsApi } from './exports';
 import { jobsApi, JobInfo } from './jobs';
 import type { MethodSpec } from './method';
 import { ProjectInfo, projectsApi } from './projects';
@@ -19,6 +20,7 @@ export const contract = {
   ...volumesApi,
   ...proofreadingApi,
   ...pipelineApi,
+  ...exportsApi,
 } satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;

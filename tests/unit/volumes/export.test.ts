@@ -106,7 +106,7 @@ describe.skipIf(!py)('export to BigTIFF and OME-Zarr, read back by tifffile and 
     const path = join(dir, 'uint8.tif');
     expect(existsSync(path)).toBe(true);
     await expect(exportLayer(project, 'uint8', path, { format: 'tiff' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('uint8.tif') });
-    await expect(exportLayer(project, 'uint8', join(dir, 'x.h5'), { format: 'hdf5' })).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('tiff, zarr') });
+    await expect(exportLayer(project, 'uint8', join(dir, 'x.nrrd'), { format: 'nrrd' })).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('tiff, zarr') });
     await expect(exportLayer(project, 'nope', join(dir, 'x.tif'), { format: 'tiff' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(exportLayer(project, 'uint8', join(dir, 'x.tif'), { format: 'tiff', roi: { min: [0, 0, 0], max: [9, 9, 9] } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     const abort = new AbortController();

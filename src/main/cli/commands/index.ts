@@ -7,6 +7,7 @@ import { segmentsCommand } from './segments';
 import { serveCommand } from './serve';
 import { undoCommand } from './undo';
 import { exportCliCommand, importCliCommand } from '../../volumes/cli-commands';
+import { exportMeshesCommand, exportModelCommand, exportSegmentsCommand } from '../../volumes/export/cli';
 import { evaluateCommand } from './evaluate';
 import { finetuneCommand } from './finetune';
 import { inferCommand } from './infer';
@@ -14,4 +15,4 @@ import { pretrainCommand } from './pretrain';
 import { segmentCommand } from './segment';
 
 /** Every CLI command, in the order `tokenunify --help` lists them. */
-export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand, importCliCommand, exportCliCommand, segmentsCommand, mergeCommand, undoCommand, redoCommand, pretrainCommand, finetuneCommand, inferCommand, segmentCommand, evaluateCommand];
+export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand, importCliCommand, exportCliCommand, exportSegmentsCommand, exportMeshesCommand, exportModelCommand, segmentsCommand, mergeCommand, undoCommand, redoCommand, pretrainCommand, finetuneCommand, inferCommand, segmentCommand, evaluateCommand];

@@ -1,0 +1,154 @@
+import { resolve } from 'node:path';
+import { JSON_OPTION, parseIntOption, parseTriple, type CliCommand } from '../../cli/command';
+import { ensureIndexed, withProofreading } from '../../cli/commands/proofreading-session';
+import type { CliIO } from '../../cli/io';
+import { runJob } from '../../cli/jobs';
+import { AppError, isAppError } from '../../errors';
+import { requireLabelLayerInfo } from '../../proofreading/label-layer';
+import { Project } from '../../store/project';
+import { NO_SPACE_PREFIX } from './atomic';
+import type { MeshExportResult } from './mesh-files';
+import type { ModelExportResult } from './model-export';
+import { segmentTableFormat, type SegmentTableResult } from './segment-table';
+import { EXPORT_TASKS } from './tasks';
+
+/**
+ * Runs an export job with a progress bar. Job records keep only an error's message, so a full
+ * disk is recognised by its message and reported with its own code (NO_SPACE) again.
+ */
+export async function runExportJob<R>(project: Project, kind: string, params: unknown, io: CliIO, title: string): Promise<R> {
+  try {
+    return await runJob<R>(project, kind, params, io, title);
+  } catch (err) {
+    if (isAppError(err) && err.code === 'INTERNAL') {
+      const at = err.message.indexOf(NO_SPACE_PREFIX);
+      if (at >= 0) throw new AppError('NO_SPACE', err.message.slice(at));
+    }
+    throw err;
+  }
+}
+
+/** "1,2,3" -> [1, 2, 3] (positive integers). */
+export function parseIdList(text: string | undefined, what: string): number[] | undefined {
+  if (text === undefined) return undefined;
+  const ids = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (ids.length === 0 || ids.some((n) => !Number.isInteger(n) || n <= 0)) throw new AppError('BAD_REQUEST', `${what} must be segment ids like 1,2,3 (got "${text}")`);
+  return ids;
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e5 ? 3 : 1)} MB`;
+
+export const exportSegmentsCommand: CliCommand = {
+  name: 'export-segments',
+  summary: 'Export the segment table of a label or fragment layer as CSV or JSON.',
+  args: ['DIR', 'LAYER', 'OUT'],
+  options: {
+    format: { type: 'string', description: 'csv or json (default: from OUT\'s extension)' },
+    'include-empty': { type: 'boolean', description: 'also list segments merged away (0 voxels)' },
+    overwrite: { type: 'boolean', description: 'replace OUT if it exists' },
+    ...JSON_OPTION,
+  },
+  details: [
+    'Columns: id, name, color (#rrggbb; empty = the viewer\'s hashed colour), status, notes, voxel_count, locked,',
+    'and fragment_ids (space-separated) for fragment layers. JSON holds the same fields per segment.',
+    'The first use of a layer counts its voxels (a pass over the layer).',
+  ].join('\n'),
+  async run({ positionals, values }, io) {
+    const [dir, layerRef, out] = positionals;
+    const format = segmentTableFormat(out, values.format as string | undefined);
+    return withProofreading(dir, async (service, project) => {
+      const info = requireLabelLayerInfo(project, layerRef);
+      await ensureIndexed(service, info.id, io);
+      const params = { layerId: info.id, path: resolve(out), format, includeEmpty: values['include-empty'] === true, overwrite: values.overwrite === true };
+      const r = await runExportJob<SegmentTableResult>(project, EXPORT_TASKS.segments, params, io, `Exporting the segments of ${info.name}`);
+      if (values.json) io.json(r);
+      else io.out(`wrote ${r.path} (${r.segments} segments, ${r.format}, ${mb(r.bytes)})`);
+      return 0;
+    });
+  },
+};
+
+export const exportMeshesCommand: CliCommand = {
+  name: 'export-meshes',
+  summary: 'Export meshes of chosen segments as PLY (binary) or OBJ, in nanometres.',
+  args: ['DIR', 'LAYER', 'OUT'],
+  options: {
+    segments: { type: 'string', description: 'segment ids, e.g. 1,2,3 (required)' },
+    format: { type: 'string', description: 'ply or obj', default: 'ply' },
+    merged: { type: 'boolean', description: 'one file OUT holding every segment (default: one file per segment in the folder OUT)' },
+    level: { type: 'string', description: 'pyramid level to mesh (default: the finest with at most 2^26 voxels)' },
+    overwrite: { type: 'boolean', description: 'replace existing files' },
+    ...JSON_OPTION,
+  },
+  details: [
+    'Surfaces are closed and consistently oriented (counter-clockwise seen from outside), vertices welded.',
+    'Per-segment files are named <layer>_<id>.<format>. A merged PLY has a segment_id per vertex;',
+    'a merged OBJ has one object segment_<id> per segment.',
+  ].join('\n'),
+  async run({ positionals, values }, io) {
+    const [dir, layerRef, out] = positionals;
+    const segments = parseIdList(values.segments as string | undefined, '--segments');
+    if (!segments) throw new AppError('BAD_REQUEST', 'give the segments to export, e.g. --segments 1,2,3');
+    const format = String(values.format ?? 'ply');
+    if (format !== 'ply' && format !== 'obj') throw new AppError('BAD_REQUEST', `--format must be ply or obj (got "${format}")`);
+    const level = parseIntOption(values.level as string | undefined, '--level', 0, 15);
+    return withProofreading(dir, async (service, project) => {
+      const info = requireLabelLayerInfo(project, layerRef);
+      await ensureIndexed(service, info.id, io);
+      const params = { layerId: info.id, path: resolve(out), segments, format, merged: values.merged === true, level, overwrite: values.overwrite === true };
+      const r = await runExportJob<MeshExportResult>(project, EXPORT_TASKS.meshes, params, io, `Exporting meshes of ${info.name}`);
+      if (values.json) io.json(r);
+      else {
+        for (const s of r.segments) io.out(`segment ${s.id}: ${s.vertices} vertices, ${s.triangles} triangles`);
+        io.out(`wrote ${r.files.length === 1 ? r.files[0] : `${r.files.length} files in ${resolve(out)}`} (${r.format}, level ${r.level}, ${mb(r.bytes)})`);
+      }
+      return 0;
+    });
+  },
+};
+
+export const exportModelCommand: CliCommand = {
+  name: 'export-model',
+  summary: 'Export a project model as a standalone ONNX file with its normalisation folded in.',
+  args: ['DIR', 'MODEL', 'OUT'],
+  options: {
+    crop: { type: 'string', description: 'input crop z,y,x (default: the crop the model was trained with)' },
+    logits: { type: 'boolean', description: 'output logits instead of sigmoid probabilities' },
+    'skip-verify': { type: 'boolean', description: 'do not compare the file with the engine on one crop' },
+    overwrite: { type: 'boolean', description: 'replace OUT (and OUT.data) if they exist' },
+    ...JSON_OPTION,
+  },
+  details: [
+    'MODEL is a model id or name from the project\'s model library. The file takes raw voxel values as float32',
+    '(input "raw", shape [1, 1, z, y, x]); (raw - offset) / scale runs inside the graph, and the normalisation,',
+    'preset, config and provenance are in the ONNX metadata_props. Opset 26 with com.microsoft LinearAttention:',
+    'onnxruntime 1.2x or later. Models over 1 GiB of weights keep them in OUT.data (ONNX external data).',
+  ].join('\n'),
+  async run({ positionals, values }, io) {
+    const [dir, model, out] = positionals;
+    const project = Project.open(dir);
+    try {
+      const params = {
+        model,
+        path: resolve(out),
+        crop: parseTriple(values.crop as string | undefined, '--crop'),
+        output: values.logits ? 'logits' : 'probs',
+        verify: values['skip-verify'] !== true,
+        overwrite: values.overwrite === true,
+      };
+      const r = await runExportJob<ModelExportResult>(project, EXPORT_TASKS.model, params, io, `Exporting model ${model}`);
+      if (values.json) io.json(r);
+      else {
+        const check = r.maxAbsDifference === null ? 'not checked' : `matches the engine (max |difference| ${r.maxAbsDifference.toExponential(2)})`;
+        io.out(`wrote ${r.files.join(' + ')} (${mb(r.bytes)}): input ${r.input.name} [${r.input.shape.join(', ')}], output ${r.output.name} [${r.output.shape.join(', ')}], ${check}`);
+      }
+      return 0;
+    } finally {
+      project.close();
+    }
+  },
+};
