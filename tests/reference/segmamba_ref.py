@@ -33,11 +33,14 @@ def selective_scan(u, delta, A, Bm, Cm, Dskip, delta_bias):
     decay = torch.exp(torch.einsum("bdl,dn->bdln", dt, A))
     drive = torch.einsum("bdl,bnl,bdl->bdln", dt, Bm, u)
     h = u.new_zeros(u.shape[0], u.shape[1], A.shape[1])
-    ys = []
-    for t in range(u.shape[2]):
-        h = decay[:, :, t] * h + drive[:, :, t]
-        ys.append(torch.einsum("bdn,bn->bd", h, Cm[:, :, t]))
-    return torch.stack(ys, dim=2) + u * Dskip[:, None]
+    states = []
+    # unbind once (its backward is one stack) rather than indexing per step, whose backward
+    # would scatter into a full-size zero tensor at every step
+    for a_t, b_t in zip(decay.unbind(2), drive.unbind(2)):
+        h = a_t * h + b_t
+        states.append(h)
+    y = torch.einsum("bdln,bnl->bdl", torch.stack(states, dim=2), Cm)
+    return y + u * Dskip[:, None]
 
 
 # ---------------------------------------------------------------- Mamba (bimamba v3)
@@ -264,7 +267,7 @@ def write_safetensors(path, tensors):
     offset = 0
     blobs = []
     for name, t in tensors.items():
-        raw = t.detach().contiguous().numpy().astype("<f4").tobytes()
+        raw = t.detach().float().contiguous().numpy().astype("<f4").tobytes()
         header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
         offset += len(raw)
         blobs.append(raw)
@@ -295,6 +298,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--train", action="store_true")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--double", action="store_true", help="compute in float64 (outputs still float32 files)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cfg = json.load(open(args.config))
@@ -324,18 +328,21 @@ def main():
     if missing or unexpected:
         sys.exit("weights mismatch: missing %s unexpected %s" % (missing, unexpected))
     x = torch.from_numpy(np.fromfile(args.input, dtype="<f4").reshape(shape).copy())
+    if args.double:
+        model.double()
+        x = x.double()
     x.requires_grad_(args.seed_grad is not None)
     y = model(x)
     os.makedirs(args.out, exist_ok=True)
-    y.detach().numpy().astype("<f4").tofile(os.path.join(args.out, "probs.f32"))
+    y.detach().float().numpy().astype("<f4").tofile(os.path.join(args.out, "probs.f32"))
     if args.seed_grad:
-        r = torch.from_numpy(np.fromfile(args.seed_grad, dtype="<f4").reshape(y.shape).copy())
+        r = torch.from_numpy(np.fromfile(args.seed_grad, dtype="<f4").reshape(y.shape).copy()).to(y.dtype)
         (y * r).sum().backward()
         grads = {n: p.grad for n, p in model.named_parameters()}
         grads["__input__"] = x.grad
         write_safetensors(os.path.join(args.out, "grads.safetensors"), grads)
     if args.save_pth:
-        sd = model.state_dict()
+        sd = {k: v.float() for k, v in model.state_dict().items()}
         if args.module_prefix:
             sd = {"module." + k: v for k, v in sd.items()}
         torch.save({"model": sd, "epoch": 3, "optimizer": None}, args.save_pth)

@@ -61,7 +61,16 @@ function tensorOf(v: Value, data: ArrayLike<number> | ArrayBufferView): ort.Tens
   return new ort.Tensor('int64', BigInt64Array.from(data as ArrayLike<number>, (x) => BigInt(x)), dims);
 }
 
+export interface RunTimings {
+  /** Wall milliseconds spent in onnxruntime segments and in host ops during the last run. */
+  ortMs: number;
+  hostMs: number;
+}
+
 export class Executor {
+  /** Where the last run's time went. */
+  lastRun: RunTimings = { ortMs: 0, hostMs: 0 };
+
   private constructor(
     readonly info: ExecutorInfo,
     private readonly steps: Step[],
@@ -138,9 +147,12 @@ export class Executor {
     }
     const lastUse = new Map<Value, number>();
     for (const [v, cs] of consumers) lastUse.set(v, Math.max(...cs));
+    // Only what the targets need is fed (a graph may carry inputs of other executors).
+    const used = new Set<Value>(targets.values());
+    for (const n of nodes) for (const i of n.inputs) used.add(i);
     const feedValues = new Map<string, Value>();
-    for (const v of g.inputs) feedValues.set(v.name, v);
-    for (const [name, p] of g.params) if (!spec.weights?.has(name)) feedValues.set(name, p);
+    for (const v of g.inputs) if (used.has(v)) feedValues.set(v.name, v);
+    for (const [name, p] of g.params) if (used.has(p) && !spec.weights?.has(name)) feedValues.set(name, p);
     const info: ExecutorInfo = {
       provider: choice.provider,
       providerReason: choice.reason,
@@ -186,19 +198,24 @@ export class Executor {
       throw new Error(`executor: value ${v} not available`);
     };
     const keep = new Set(this.targets.values());
+    const timings: RunTimings = { ortMs: 0, hostMs: 0 };
     for (const [k, step] of this.steps.entries()) {
+      const t0 = performance.now();
       if (step.kind === 'ort') {
         const inFeeds: Record<string, ort.Tensor> = {};
         for (const [n, v] of step.inputs) inFeeds[n] = get(v);
         const res = await step.session.run(inFeeds);
         for (const [n, v] of step.outputs) env.set(v, res[n] as ort.Tensor);
+        timings.ortMs += performance.now() - t0;
       } else {
         await this.runHost(step.node, get, env);
+        timings.hostMs += performance.now() - t0;
       }
       for (const [v, last] of this.lastUse) if (last === k && !keep.has(v) && v.role === 'node') env.delete(v);
     }
     const out: Record<string, Float32Array> = {};
     for (const [name, v] of this.targets) out[name] = get(v).data as Float32Array;
+    this.lastRun = timings;
     return out;
   }
 

@@ -83,6 +83,9 @@ export function sessionOptions(choice: ProviderChoice, threads: number, profileP
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // Idle intra-op threads spin by default; with several sessions (a partitioned graph) and
+    // host kernels sharing the cores that burns them, so spinning is opt-in.
+    extra: { session: { intra_op: { allow_spinning: process.env.TOKENUNIFY_ORT_SPIN === '1' ? '1' : '0' } } },
   };
 }
 

@@ -1,9 +1,10 @@
 /**
  * Host (non-onnxruntime) selective-scan kernels for the partitioned executor: the native
- * addon's fused kernels when they load (wrapper src/main/native/scan.ts, or the addon's raw
- * functions), else a float32 JS port of the float64 reference.
+ * addon's fused kernels (src/main/native/scan.ts; CUDA when its library and a driver load,
+ * else multithreaded SIMD CPU) when they pass a self-test, else a float32 JS port of the
+ * float64 reference.
  */
-import { nativeAddon, nativeStatus } from '../../native/addon';
+import * as native from '../../native/scan';
 import { type ScanArgs, type ScanDims, type ScanGrads, selectiveScanBackwardRef, selectiveScanForwardRef } from './reference';
 
 export interface ScanCall extends ScanDims {
@@ -25,9 +26,6 @@ export interface ScanKernels {
   backward(a: ScanCall & { dy: Float32Array }): Promise<ScanGrads<Float32Array>>;
 }
 
-type ForwardFn = (a: ScanCall) => Float32Array | Promise<Float32Array>;
-type BackwardFn = (a: ScanCall & { dy: Float32Array }) => ScanGrads<Float32Array> | Promise<ScanGrads<Float32Array>>;
-
 const f32 = (a: Float64Array) => Float32Array.from(a);
 
 export const jsScanKernels: ScanKernels = {
@@ -40,43 +38,27 @@ export const jsScanKernels: ScanKernels = {
   },
 };
 
+const SYNC_BELOW = 1 << 20;
+
 let nativeProbe: Promise<{ kernels: ScanKernels | null; reason: string }> | null = null;
 
-async function loadWrapper(): Promise<Record<string, unknown> | null> {
-  // The wrapper is written by the native-kernel work; it may not exist in this checkout.
-  const spec = ['..', '..', 'native', 'scan'].join('/');
-  try {
-    return (await import(/* @vite-ignore */ spec)) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
 async function probeNative(): Promise<{ kernels: ScanKernels | null; reason: string }> {
-  const wrapper = await loadWrapper();
-  let fwd: ForwardFn | null = null;
-  let bwd: BackwardFn | null = null;
-  let source = '';
-  if (wrapper && typeof wrapper.selectiveScanForward === 'function' && typeof wrapper.selectiveScanBackward === 'function') {
-    fwd = wrapper.selectiveScanForward as ForwardFn;
-    bwd = wrapper.selectiveScanBackward as BackwardFn;
-    source = 'src/main/native/scan.ts';
-    const info = typeof wrapper.scanBackendInfo === 'function' ? (wrapper.scanBackendInfo as () => unknown)() : null;
-    if (info) source += ` (${JSON.stringify(info)})`;
-  } else {
-    const addon = nativeAddon<Record<string, unknown>>();
-    if (!addon) return { kernels: null, reason: nativeStatus().reason };
-    const pick = (sync: string, async: string) => (typeof addon[async] === 'function' ? addon[async] : typeof addon[sync] === 'function' ? addon[sync] : null);
-    fwd = pick('selectiveScanForward', 'selectiveScanForwardAsync') as ForwardFn | null;
-    bwd = pick('selectiveScanBackward', 'selectiveScanBackwardAsync') as BackwardFn | null;
-    if (!fwd || !bwd) return { kernels: null, reason: 'the native addon has no selective-scan kernels' };
-    source = `addon ${nativeStatus().path}`;
+  let info: ReturnType<typeof native.scanBackendInfo>;
+  try {
+    info = native.scanBackendInfo();
+  } catch (e) {
+    return { kernels: null, reason: `native scan probe failed: ${(e as Error).message}` };
   }
+  if (!info.cpu.available && !info.cuda.available) return { kernels: null, reason: info.cpu.reason };
+  const device = info.cuda.available ? `CUDA ${info.cuda.device ?? ''}`.trim() : `CPU ${info.cpu.simd ?? ''}`.trim();
+  const detail = `native ${device} (${info.cpu.reason}${info.cuda.available ? '' : `; CUDA: ${info.cuda.reason}`})`;
+  // Small problems run synchronously: a thread-pool round trip costs more than the scan.
+  const small = (a: ScanCall) => a.batch * a.dim * a.length * a.dstate < SYNC_BELOW;
   const kernels: ScanKernels = {
     name: 'native',
-    detail: source,
-    forward: async (a) => fwd!(a),
-    backward: async (a) => bwd!(a),
+    detail,
+    forward: async (a) => (small(a) ? native.selectiveScanForward({ ...a, threads: 1 }) : native.selectiveScanForwardAsync(a)),
+    backward: async (a) => (small(a) ? native.selectiveScanBackward({ ...a, threads: 1 }) : native.selectiveScanBackwardAsync(a)),
   };
   // Self-test on a tiny problem so a broken build falls back instead of training garbage.
   try {
@@ -93,7 +75,7 @@ async function probeNative(): Promise<{ kernels: ScanKernels | null; reason: str
   } catch (e) {
     return { kernels: null, reason: `native scan self-test threw: ${(e as Error).message}` };
   }
-  return { kernels, reason: `native scan loaded from ${source}` };
+  return { kernels, reason: detail };
 }
 
 /** The native kernels when they load, with the reason either way (probed once). */
