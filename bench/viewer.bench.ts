@@ -57,6 +57,15 @@ function procStatus(pid: number, key: 'VmHWM' | 'VmRSS'): number {
   }
 }
 
+function processType(pid: number): string {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
+  } catch {
+    return 'gone';
+  }
+}
+
 /** Chromium processes started by this benchmark (descendants of this process named chrom*). */
 function browserPids(): number[] {
   const parent = new Map<number, number>();
@@ -136,9 +145,18 @@ async function main(): Promise<void> {
   // Viewport: navbar 300 + aside 300 around a 1024-wide main; header 44 + toolbar 40 + footer 28.
   const page = await CdpPage.launch(600 + VIEW, 112 + VIEW);
   let peakBrowser = 0;
+  const peakByType = new Map<string, number>();
   const sampler = setInterval(() => {
-    const sum = browserPids().reduce((a, p) => a + procStatus(p, 'VmRSS'), 0);
+    let sum = 0;
+    const byType = new Map<string, number>();
+    for (const p of browserPids()) {
+      const rss = procStatus(p, 'VmRSS');
+      sum += rss;
+      const type = processType(p);
+      byType.set(type, (byType.get(type) ?? 0) + rss);
+    }
     peakBrowser = Math.max(peakBrowser, sum);
+    for (const [t, v] of byType) peakByType.set(t, Math.max(peakByType.get(t) ?? 0, v));
   }, 100);
   const load0 = loadavg()[0];
   try {
@@ -167,10 +185,22 @@ async function main(): Promise<void> {
       const s = (window as any).__tuViewer.stats();
       return s.complete && s.levels.xy === 0 && !s.loader.inFlight && !s.loader.queued;
     }, undefined, 120_000);
-    const pane = await page.evaluate(() => {
-      const r = document.querySelector('[data-testid="pane-xy"]')!.getBoundingClientRect();
-      return { width: r.width, height: r.height };
-    });
+    const paneSize = () =>
+      page.evaluate(() => {
+        const r = document.querySelector('[data-testid="pane-xy"]')!.getBoundingClientRect();
+        return { width: r.width, height: r.height };
+      });
+    let pane = await paneSize();
+    if (Math.round(pane.width) !== VIEW || Math.round(pane.height) !== VIEW) {
+      // Scrollbars or borders took some pixels: grow the window until the view is exactly VIEW².
+      await page.send('Emulation.setDeviceMetricsOverride', { width: 600 + VIEW + (VIEW - Math.round(pane.width)), height: 112 + VIEW + (VIEW - Math.round(pane.height)), deviceScaleFactor: 1, mobile: false });
+      await new Promise((r) => setTimeout(r, 500));
+      pane = await paneSize();
+    }
+    await page.waitFor(() => {
+      const s = (window as any).__tuViewer.stats();
+      return s.complete && !s.loader.inFlight && !s.loader.queued;
+    }, undefined, 120_000);
 
     const stepTimes: number[] = await page.evaluate(async (n) => {
       const v = (window as any).__tuViewer;
@@ -190,6 +220,27 @@ async function main(): Promise<void> {
       }
       return out;
     }, Math.min(STEPS, shape[0] - 6));
+
+    // Back over slices just shown: every chunk is cached, so this is the drawing cost alone.
+    const cachedTimes: number[] = await page.evaluate(async (n) => {
+      const v = (window as any).__tuViewer;
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await new Promise<void>((resolve) => {
+          const off = v.onFrame((s: { complete: boolean }) => {
+            if (s.complete) {
+              off();
+              resolve();
+            }
+          });
+          v.stepSlice('xy', -1);
+        });
+        out.push(performance.now() - t);
+      }
+      return out;
+    }, 12);
+    const frameCpu = await page.evaluate(() => (window as any).__tuViewer.stats().lastFrameMs as number);
 
     // Cold jumps: a far slice whose chunks are in no cache.
     const jumpTimes: number[] = await page.evaluate(
@@ -265,6 +316,7 @@ async function main(): Promise<void> {
     );
 
     const hostPeak = procStatus(app.process.pid!, 'VmHWM');
+    const jsHeap = await page.evaluate(() => ((performance as any).memory?.usedJSHeapSize as number) ?? 0);
     const browserNow = browserPids().reduce((a, p) => a + procStatus(p, 'VmRSS'), 0);
     peakBrowser = Math.max(peakBrowser, browserNow);
 
@@ -285,11 +337,13 @@ async function main(): Promise<void> {
     console.log(`open -> first complete slice (2x2 layout):   ${ms(openMs)} (page load included; viewer alone ${ms(inPage.firstCompleteMs ?? NaN)})`);
     console.log(`  baseline: service read+decode of one 1024x1024 slice's ${sliceChunks} chunks, cold: ${ms(serviceSliceMs)}  -> open/baseline ${(openMs / serviceSliceMs).toFixed(2)}x`);
     console.log(`slice step, steady (${stepTimes.length} steps):     p50 ${ms(p50)}  p95 ${ms(p95)}`);
+    console.log(`slice step back over cached slices (${cachedTimes.length}): p50 ${ms(pct(cachedTimes, 0.5))}  (frame CPU ${ms(frameCpu)}, the rest is SwiftShader rasterising 1024x1024)`);
     console.log(`slice jump, cold (${jumpTimes.length} jumps):         p50 ${ms(j50)}  p95 ${ms(j95)}`);
     console.log(`  baseline: 2D slab per step (layers.region image+labels, canvas 2D): p50 ${ms(slab50)}  -> step/slab ${(p50 / slab50).toFixed(2)}x, jump/slab ${(j50 / slab50).toFixed(2)}x`);
     console.log(`  baseline: plain canvas 2D draw of an in-memory slice:               p50 ${ms(plain50)}  -> step/plain ${(p50 / plain50).toFixed(2)}x`);
     console.log(`viewer: ${afterSteps.loader.requests} requests, ${afterSteps.loader.chunksLoaded} chunks, ${mib(afterSteps.loader.bytesLoaded)} on the wire; cache ${mib(afterSteps.cacheBytes)} of ${mib(afterSteps.cacheBudget)}, ${afterSteps.evictions} evictions`);
     console.log(`peak resident memory: host ${mib(hostPeak)} (VmHWM), browser ${mib(peakBrowser)} (sum of chromium processes' RSS, sampled)  vs level-0 data ${mib(storeBytes)}`);
+    console.log(`  browser peaks by process: ${[...peakByType].map(([t, v]) => `${t} ${mib(v)}`).join(', ')}; renderer JS heap ${mib(jsHeap)}`);
   } finally {
     clearInterval(sampler);
     await page.close();

@@ -24,9 +24,9 @@ import {
 } from './core/geometry';
 import { GpuHashTable } from './core/gpu-hash-table';
 import { joinId, splitId, type SegmentId } from './core/segment-ids';
-import { inflateGzip } from './core/inflate';
 import { bytesPerVoxel, valueAt, voxelFormat, voxelView, type VoxelFormat } from './core/voxel-format';
 import { LabelTables, SliceRenderer, type GpuChunk, type LayerDraw, type LevelChunks, type PaneDraw } from './gl/slice-renderer';
+import { InflatePool } from './data/inflate-pool';
 import { drawPaneOverlay } from './overlay';
 import { applySelection, defaultDisplay, type DisplayStore, type HoverValue, type LayerDisplay, type SelectMode, type ViewerStore } from './state/viewer-state';
 import type { ViewerExtensions } from './tools/registry';
@@ -88,6 +88,7 @@ export class ViewerController implements ViewerHost {
   private renderer: SliceRenderer | null = null;
   private readonly cache: ViewerChunkCache<GpuChunk>;
   private readonly loader: ChunkLoader;
+  private readonly inflater = new InflatePool();
   private frameRequested = false;
   private overlayRequested = false;
   private readonly stale = new Set<string>();
@@ -100,6 +101,8 @@ export class ViewerController implements ViewerHost {
   private readonly unsubscribers: (() => void)[] = [];
   glError: string | null = null;
   private lastPanes: PaneDraw[] = [];
+  /** Chunks the last frame needed but did not have: only their arrival warrants a new frame. */
+  private awaited = new Set<string>();
 
   constructor(
     readonly api: ApiClient,
@@ -274,6 +277,7 @@ export class ViewerController implements ViewerHost {
   dispose(): void {
     for (const u of this.unsubscribers) u();
     this.loader.dispose();
+    this.inflater.dispose();
     this.cache.clear();
     for (const rt of this.runtimes.values()) if (rt.tables) this.renderer?.releaseTables(rt.tables);
     this.renderer?.dispose();
@@ -486,6 +490,7 @@ export class ViewerController implements ViewerHost {
     const s = this.state.get();
     const world = this.world;
     const wants: ChunkRequest[] = [];
+    this.awaited = new Set();
     let pendingVisible = 0;
     const panes: PaneDraw[] = [];
     for (const pane of this.panes.values()) {
@@ -556,6 +561,7 @@ export class ViewerController implements ViewerHost {
           }
           if (li === chosen && (!c || this.stale.has(key))) {
             if (!c) pending++;
+            this.awaited.add(key);
             wants.push({ key, layerId: layer.id, level: li, coord: p.coord, priority: p.priority });
           }
         }
@@ -602,7 +608,7 @@ export class ViewerController implements ViewerHost {
     if (bytes && chunk.encoding === 'gzip') {
       const voxels = chunk.shape[0] * chunk.shape[1] * chunk.shape[2];
       try {
-        bytes = await inflateGzip(bytes, voxels * bytesPerVoxel(dtype));
+        bytes = await this.inflater.inflate(bytes, voxels * bytesPerVoxel(dtype));
       } catch (err) {
         this.loader.stats.errors++;
         this.loader.stats.lastError = `chunk ${chunk.coord.join(',')} of layer '${rt.info.name}': ${(err as Error).message}`;
@@ -625,7 +631,8 @@ export class ViewerController implements ViewerHost {
       gpu: null,
       gpuBytes: 0,
     });
-    this.requestRender();
+    // Prefetched chunks wait quietly in the cache; a frame is drawn only for chunks on screen.
+    if (this.awaited.has(req.key)) this.requestRender();
     if (this.state.get().hover) this.refreshHover();
   }
 

@@ -179,31 +179,36 @@ export class SliceRenderer {
     gl.bindVertexArray(this.vao);
     gl.enable(gl.BLEND);
     gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-    gl.enable(gl.STENCIL_TEST);
     for (const layer of pane.layers) {
-      gl.clear(gl.STENCIL_BUFFER_BIT);
+      if (layer.levels.length > 1) gl.clear(gl.STENCIL_BUFFER_BIT);
       const program =
         layer.kind === 'image'
           ? this.imageProgram(layer.format.sampler)
           : this.labelsProgram({ map: layer.tables.mapping.size > 0, attrs: layer.tables.attributes.size > 0, outline: layer.display.outline });
-      for (const lc of layer.levels) {
+      layer.levels.forEach((lc, i) => {
+        const last = i === layer.levels.length - 1;
         // Colour where no finer level has drawn yet...
         program.use();
         this.setLayerUniforms(program, layer);
         gl.colorMask(true, true, true, true);
+        if (i === 0) gl.disable(gl.STENCIL_TEST);
+        else gl.enable(gl.STENCIL_TEST);
         gl.stencilFunc(gl.EQUAL, 0, 0xff);
         gl.stencilOp(gl.KEEP, gl.KEEP, gl.KEEP);
         for (const c of lc.chunks) {
           if (layer.kind === 'labels' && !c.data) continue; // all background
           this.drawChunk(program, pane, lc.level, c, layer.kind === 'image', layer.format);
         }
-        // ...then mark this level's footprint so coarser levels leave it alone.
+        // ...then mark this level's footprint so coarser levels leave it alone (the usual single,
+        // complete level needs no stencil at all: a software rasteriser pays for every pass).
+        if (last) return;
+        gl.enable(gl.STENCIL_TEST);
         this.stencilProgram.use();
         gl.colorMask(false, false, false, false);
         gl.stencilFunc(gl.ALWAYS, 1, 0xff);
         gl.stencilOp(gl.KEEP, gl.KEEP, gl.REPLACE);
         for (const c of lc.chunks) this.drawChunk(this.stencilProgram, pane, lc.level, c, false);
-      }
+      });
     }
     gl.colorMask(true, true, true, true);
     gl.disable(gl.STENCIL_TEST);
