@@ -64,7 +64,8 @@ export function noSpaceError(path: string, free: number | null): AppError {
  * Runs `write(tmpPaths)` with temporary names for the main output and each side file, then
  * renames side files first and the main output last (a main output under its final name
  * implies complete side files). On failure or cancel every temporary is removed; a full disk
- * (ENOSPC, or any I/O failure while the disk has almost no space left) becomes NO_SPACE.
+ * (ENOSPC, or a failure of the write itself while the disk has almost no space left, since
+ * some libraries hide errno) becomes NO_SPACE.
  */
 export async function writeAtomically<T>(out: AtomicOutput, opts: AtomicOptions, write: (tmp: { path: string; sideFiles: string[] }) => Promise<T>): Promise<T> {
   const path = resolve(out.path);
@@ -88,7 +89,7 @@ export async function writeAtomically<T>(out: AtomicOutput, opts: AtomicOptions,
   } catch (err) {
     let failure = err;
     if (isNoSpaceError(err)) failure = noSpaceError(path, await freeBytes(dirname(path)));
-    else if (!isAppError(err)) {
+    else if (!isAppError(err) || err.code === 'CORRUPT_FILE' || err.code === 'INTERNAL') {
       const free = await freeBytes(dirname(path));
       if (free !== null && free < NEARLY_FULL_BYTES) failure = noSpaceError(path, free);
     }

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { copyFile } from 'node:fs/promises';
 import { AppError, CancelledError } from '../../errors';
 import { boxSize, voxelCount, type Vec3 } from '../box';
-import { allocate, bytesPerVoxel, type DType } from '../dtypes';
+import { allocate, bytesOf, bytesPerVoxel, type DType, type VoxelArray } from '../dtypes';
 import { planBlocks, type BlockSource } from '../store/build';
 import type { FragmentMapping } from './mapping';
 
@@ -68,17 +69,24 @@ function ensureGroups(root: H5Group, path: string[]): H5Group {
   return g;
 }
 
+const digest = (data: VoxelArray) => createHash('sha1').update(bytesOf(data)).digest('hex');
+
 /**
  * Writes one dataset in CREMI layout (https://cremi.org/data/) with h5wasm: chunked (the
  * layer's chunk shape, clipped to the volume), gzip level 1, little endian, `resolution`
  * (float64 [z, y, x] nm) and `offset` attributes. The dataset is created empty with a fixed
  * maximum shape, resized, and filled block by block (chunk-aligned z-slabs x y-bands), so
  * memory stays at one block whatever the volume's size.
+ *
+ * HDF5 (through h5wasm's file system layer) does not report failed writes: on a full disk it
+ * closes a file with chunks missing and no error. So the file is read back block by block and
+ * compared with what was written (SHA-1 per block); a mismatch fails the export.
  */
 export async function writeHdf5(path: string, spec: Hdf5Spec, read: BlockSource, opts: Hdf5WriteOptions = {}): Promise<void> {
   const mod = await h5wasm();
   if (spec.appendTo) await copyFile(spec.appendTo, path);
   const file = new mod.File(path, spec.appendTo ? 'a' : 'w');
+  const written: { ranges: [number, number][]; sha1: string }[] = [];
   try {
     const parts = spec.dataset.split('/').filter(Boolean);
     const name = parts.pop()!;
@@ -111,16 +119,11 @@ export async function writeHdf5(path: string, spec: Hdf5Spec, read: BlockSource,
       next = i + 1 < blocks.length ? read(blocks[i + 1]) : null;
       next?.catch(() => undefined);
       const b = blocks[i];
-      ds.write_slice(
-        [
-          [b.min[0], b.max[0]],
-          [b.min[1], b.max[1]],
-          [b.min[2], b.max[2]],
-        ],
-        data,
-      );
+      const ranges: [number, number][] = [0, 1, 2].map((a) => [b.min[a], b.max[a]]);
+      ds.write_slice(ranges, data);
+      written.push({ ranges, sha1: digest(data) });
       done += voxelCount(boxSize(b));
-      opts.progress?.(Math.min(0.999, done / total), `block ${i + 1}/${blocks.length}`);
+      opts.progress?.(0.8 * (done / total), `block ${i + 1}/${blocks.length}`);
     }
     if (spec.mapping) {
       const n = spec.mapping.fragments.length;
@@ -133,6 +136,35 @@ export async function writeHdf5(path: string, spec: Hdf5Spec, read: BlockSource,
       group.create_dataset({ name: 'fragment_segment_lut', data: lut, shape: [2, n], dtype: '<Q' });
     }
     file.flush();
+  } finally {
+    file.close();
+  }
+  await verifyHdf5(mod, path, spec.dataset, written, opts);
+}
+
+/** Reads every written block back and compares its digest; throws naming the first block that differs. */
+async function verifyHdf5(mod: H5Module, path: string, dataset: string, written: { ranges: [number, number][]; sha1: string }[], opts: Hdf5WriteOptions): Promise<void> {
+  const lost = (why: string) => new AppError('CORRUPT_FILE', `HDF5 export ${path}: ${why}; the write did not complete (a full disk?)`);
+  let file: InstanceType<H5Module['File']>;
+  try {
+    file = new mod.File(path, 'r');
+  } catch (err) {
+    throw lost(`the file does not open again (${(err as Error).message})`);
+  }
+  try {
+    const ds = file.get(dataset) as InstanceType<H5Module['Dataset']> | null;
+    if (!ds) throw lost(`dataset ${dataset} is missing`);
+    for (let i = 0; i < written.length; i++) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      let back: VoxelArray;
+      try {
+        back = ds.slice(written[i].ranges) as VoxelArray;
+      } catch (err) {
+        throw lost(`block ${i + 1} does not read back (${(err as Error).message})`);
+      }
+      if (digest(back) !== written[i].sha1) throw lost(`block ${i + 1} of ${written.length} reads back different from what was written`);
+      opts.progress?.(0.8 + 0.2 * ((i + 1) / written.length), `checked block ${i + 1}/${written.length}`);
+    }
   } finally {
     file.close();
   }
