@@ -190,14 +190,17 @@ export class TrainingRun {
   }
 
   /**
-   * Runs the rest of a training job: a failure marks the run 'failed' (a cancel leaves the
-   * state the loop set, 'stopped').
+   * Runs the rest of a training job: a cancel marks the run 'stopped' (resumable), any other
+   * failure 'failed' (resumable too, from the last checkpoint).
    */
   async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof CancelledError) && !(isAppError(err) && err.code === 'CANCELLED')) this.setState('failed', (err as Error)?.message ?? String(err));
+      const cancelled = err instanceof CancelledError || (isAppError(err) && err.code === 'CANCELLED');
+      const info = this.info;
+      if (cancelled) this.setState('stopped', `stopped at step ${info.step}/${info.totalSteps}`);
+      else this.setState('failed', (err as Error)?.message ?? String(err));
       throw err;
     }
   }

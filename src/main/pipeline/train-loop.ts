@@ -81,7 +81,8 @@ export interface LoopResult {
   lastLoss: number | null;
   best: Record<string, number> | null;
   seconds: number;
-  stepSeconds: number;
+  /** Mean wall time of the steps run in this session (null: none ran). */
+  stepSeconds: number | null;
 }
 
 function emitPoint(o: LoopOptions, split: 'train' | 'val', step: number, data: Record<string, number>): void {
@@ -106,6 +107,16 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     run.saveLast(o.checkpoint(), trainer.stepCount);
     savedStep = trainer.stepCount;
     lastSave = Date.now();
+  };
+  const validateAt = async (step: number) => {
+    const v = o.validation!;
+    ctx.progress(from + (span * step) / o.totalSteps, `step ${step}/${o.totalSteps}: validating`);
+    const metrics = await v.run(step);
+    emitPoint(o, 'val', step, metrics);
+    if (!best || metrics[v.score] < best[v.score]) {
+      best = { step, ...metrics };
+      run.saveBest(o.checkpoint(), best);
+    }
   };
   const onAbort = () => saveLast();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -133,25 +144,18 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       const due = res.step % o.checkpointEvery === 0 || Date.now() - lastSave > (o.checkpointSeconds ?? 300) * 1000;
       if (due || res.step === o.totalSteps) saveLast();
       const v = o.validation;
-      if (v && (res.step % v.every === 0 || res.step === o.totalSteps)) {
-        ctx.progress(from + (span * res.step) / o.totalSteps, `step ${res.step}/${o.totalSteps}: validating`);
-        const metrics = await v.run(res.step);
-        emitPoint(o, 'val', res.step, metrics);
-        if (!best || metrics[v.score] < best[v.score]) {
-          best = { step: res.step, ...metrics };
-          run.saveBest(o.checkpoint(), best);
-        }
-      }
+      if (v && (res.step % v.every === 0 || res.step === o.totalSteps)) await validateAt(res.step);
     }
     if (ctx.signal.aborted) {
       saveLast();
-      run.setState('stopped', `stopped at step ${trainer.stepCount}/${o.totalSteps}`);
       throw new CancelledError(`training stopped at step ${trainer.stepCount}; run it again to resume`);
     }
     saveLast();
+    // A run stopped between its last step and that step's validation validates on resumption.
+    if (o.validation && !run.points('val').some((p) => p.step === trainer.stepCount)) await validateAt(trainer.stepCount);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
   }
   const seconds = (Date.now() - started) / 1000;
-  return { steps: trainer.stepCount, lastLoss, best, seconds, stepSeconds: timedSteps ? stepTime / 1000 / timedSteps : 0 };
+  return { steps: trainer.stepCount, lastLoss, best, seconds, stepSeconds: timedSteps ? stepTime / 1000 / timedSteps : null };
 }

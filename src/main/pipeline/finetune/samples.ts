@@ -78,13 +78,10 @@ export async function buildSample(data: LabeledData, crop: Vec3, augment: Augmen
   let image = normalize(raw, data.normalization);
   let labels = toUint32Labels(rawLabels, data.labels.label);
   let valid = new Uint8Array(voxelCount(ext));
-  const r = data.region;
+  const inside = [0, 1, 2].map((a) => Uint8Array.from({ length: ext[a] }, (_, i) => +(box.min[a] + i >= data.region.min[a] && box.min[a] + i < data.region.max[a])));
   for (let z = 0; z < ext[0]; z++)
     for (let y = 0; y < ext[1]; y++)
-      for (let x = 0; x < ext[2]; x++) {
-        const g = [box.min[0] + z, box.min[1] + y, box.min[2] + x];
-        if (g.every((v, a) => v >= r.min[a] && v < r.max[a])) valid[(z * ext[1] + y) * ext[2] + x] = 1;
-      }
+      if (inside[0][z] && inside[1][y]) for (let x = 0; x < ext[2]; x++) valid[(z * ext[1] + y) * ext[2] + x] = inside[2][x];
 
   const plan = samplePlan(augment, rng, ext);
   image = applyGeometry(image, ext, plan.geometry);

@@ -33,7 +33,7 @@ export interface FinetuneResult {
   valRegion: Box;
   loadReport: LoadSummary | null;
   seconds: number;
-  stepSeconds: number;
+  stepSeconds: number | null;
 }
 
 /** Default split: validation = the last 20% of the rows (at least one crop high), training = the rest. */

@@ -28,7 +28,7 @@ export interface PretrainResult {
   lastLoss: number | null;
   tasks: Record<string, number>;
   seconds: number;
-  stepSeconds: number;
+  stepSeconds: number | null;
 }
 
 const TASK_CODE = { random: 0, nextAll: 1, nextToken: 2 } as const;
