@@ -5,6 +5,8 @@ import { useApi } from '../../api/context';
 import { JobsDrawer } from '../jobs/JobsDrawer';
 import { isActive, useJobs } from '../jobs/useJobs';
 import { LayersPanel } from '../layers/LayersPanel';
+import { ProofreadingHud } from '../proofreading/ProofreadingHud';
+import { ProofreadingProvider } from '../proofreading/ProofreadingProvider';
 import { StatusBar } from '../viewer/StatusBar';
 import { Viewer } from '../viewer/Viewer';
 import { useViewer, ViewerProvider } from '../viewer/ViewerProvider';
@@ -17,7 +19,9 @@ import { useViewer, ViewerProvider } from '../viewer/ViewerProvider';
 export function Workspace({ project }: { project: ProjectInfo }) {
   return (
     <ViewerProvider project={project}>
-      <WorkspaceFrame project={project} />
+      <ProofreadingProvider>
+        <WorkspaceFrame project={project} />
+      </ProofreadingProvider>
     </ViewerProvider>
   );
 }
@@ -62,7 +66,7 @@ function WorkspaceFrame({ project }: { project: ProjectInfo }) {
   );
 
   return (
-    <AppShell header={{ height: 44 }} navbar={{ width: 300, breakpoint: 0 }} aside={{ width: 300, breakpoint: 0 }} footer={{ height: 28 }} padding={0}>
+    <AppShell header={{ height: 44 }} navbar={{ width: 300, breakpoint: 0 }} aside={{ width: 330, breakpoint: 0 }} footer={{ height: 28 }} padding={0}>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group gap="sm">
@@ -87,16 +91,17 @@ function WorkspaceFrame({ project }: { project: ProjectInfo }) {
         <LayersPanel projectPath={project.path} importOpen={importOpen} setImportOpen={setImportOpen} />
       </AppShell.Navbar>
       <AppShell.Main style={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
-        <div style={{ flex: 1, minHeight: 0 }}>
+        <div style={{ flex: 1, minHeight: 0, position: 'relative' }}>
           <Viewer onImport={() => setImportOpen(true)} />
+          <ProofreadingHud />
         </div>
       </AppShell.Main>
       <AppShell.Aside p="xs">
         {sidePanels.length > 0 ? (
           <Tabs defaultValue={sidePanels[0].value} keepMounted={false}>
-            <Tabs.List>
+            <Tabs.List grow>
               {sidePanels.map((p) => (
-                <Tabs.Tab key={p.value} value={p.value}>
+                <Tabs.Tab key={p.value} value={p.value} px={6}>
                   {p.label}
                 </Tabs.Tab>
               ))}
