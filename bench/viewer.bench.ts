@@ -202,21 +202,27 @@ async function main(): Promise<void> {
       return s.complete && !s.loader.inFlight && !s.loader.queued;
     }, undefined, 120_000);
 
+    // Page-side: apply a change, resolve with the ms until the first frame that shows it complete.
+    await page.evaluate(() => {
+      (window as any).__untilComplete = (change: () => void) =>
+        new Promise<number>((resolve) => {
+          const v = (window as any).__tuViewer;
+          const t = performance.now();
+          const off = v.onFrame((s: { complete: boolean }) => {
+            if (s.complete) {
+              off();
+              resolve(performance.now() - t);
+            }
+          });
+          change();
+        });
+    });
+
     const stepTimes: number[] = await page.evaluate(async (n) => {
       const v = (window as any).__tuViewer;
       const out: number[] = [];
       for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await new Promise<void>((resolve) => {
-          const off = v.onFrame((s: { complete: boolean }) => {
-            if (s.complete) {
-              off();
-              resolve();
-            }
-          });
-          v.stepSlice('xy', 1);
-        });
-        out.push(performance.now() - t);
+        out.push(await (window as any).__untilComplete(() => v.stepSlice('xy', 1)));
       }
       return out;
     }, Math.min(STEPS, shape[0] - 6));
@@ -226,17 +232,7 @@ async function main(): Promise<void> {
       const v = (window as any).__tuViewer;
       const out: number[] = [];
       for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await new Promise<void>((resolve) => {
-          const off = v.onFrame((s: { complete: boolean }) => {
-            if (s.complete) {
-              off();
-              resolve();
-            }
-          });
-          v.stepSlice('xy', -1);
-        });
-        out.push(performance.now() - t);
+        out.push(await (window as any).__untilComplete(() => v.stepSlice('xy', -1)));
       }
       return out;
     }, 12);
@@ -249,18 +245,8 @@ async function main(): Promise<void> {
         const out: number[] = [];
         for (let i = 0; i < n; i++) {
           const z = ((i * 37 + 11) % depth) + 0.5;
-          const t = performance.now();
-          await new Promise<void>((resolve) => {
-            const off = v.onFrame((s: { complete: boolean }) => {
-              if (s.complete) {
-                off();
-                resolve();
-              }
-            });
-            const p = v.state.get().position;
-            v.state.set({ position: [z, p[1], p[2]] });
-          });
-          out.push(performance.now() - t);
+          const p = v.state.get().position;
+          out.push(await (window as any).__untilComplete(() => v.state.set({ position: [z, p[1], p[2]] })));
           await new Promise((r) => setTimeout(r, 300)); // let prefetch settle, as a user pausing would
         }
         return out;
