@@ -270,6 +270,11 @@ describe.runIf(chromiumAvailable())('browser mode: proofreading', () => {
     const [d] = bigInSlice(before, Z, [before[index(...probes[2].voxel)]]);
     const [s1, s2] = farthestPair(interior(before, Z, d, 2));
     await tool('s', 'split');
+    // The watershed follows the EM image.
+    await page.getByRole('tab', { name: 'Tools' }).click();
+    await page.getByTestId('split-source').click();
+    await page.getByRole('option', { name: 'em (image)' }).click();
+    await expect.poll(() => page.evaluate(() => (window as any).__tuProofreading.tools.split.state.get().sourceLayerId)).not.toBeNull();
     await clickVoxel(s1);
     await clickVoxel(s2, ['Shift']);
     await page.getByTestId('split-confirm').waitFor({ timeout: 20_000 });
@@ -323,11 +328,14 @@ describe.runIf(chromiumAvailable())('browser mode: proofreading', () => {
   });
 
   it('undoes all four edits with Ctrl+Z: the voxels are the original ones again', async () => {
+    const triangles = await page.getByTestId('mesh-view').getAttribute('data-triangles');
     await page.mouse.move(700, 20);
     for (let i = 0; i < 4; i++) await page.keyboard.press('Control+z');
     await settled(0);
     const now = await volume();
     expect(diff(original, now).length).toBe(0);
+    // The merge is undone: the selected segment's mesh is fetched again and shrinks.
+    await expect.poll(async () => Number(await page.getByTestId('mesh-view').getAttribute('data-triangles')), { timeout: 20_000 }).toBeLessThan(Number(triangles));
     for (const p of probes) await expectColour(p.voxel, original[index(...p.voxel)], `undone ${p.label}`);
   });
 
@@ -400,5 +408,38 @@ describe.runIf(chromiumAvailable())('browser mode: proofreading', () => {
     await expect.poll(() => page.evaluate(() => (window as any).__tuViewer.state.get().position)).toEqual([Z + 0.5, 100.5, 100.5]);
     await page.mouse.move(700, 20);
     await screenshot(page, 'proofreading-notes');
+  });
+
+  it('interpolates a shape painted on two slices into the slices between', async () => {
+    await page.evaluate(() => (window as any).__tuViewer.moveTo([4.5, 64.5, 64.5]));
+    await tool('b', 'brush');
+    const previous = (await state()).activeSegment;
+    await page.keyboard.press('n');
+    await expect.poll(async () => (await state()).activeSegment).not.toBe(previous);
+    const id = (await state()).activeSegment as number;
+    await page.evaluate(() => (window as any).__tuProofreading.session.state.set({ brushRadius: 5 }));
+    const applied = (await history()).state.applied;
+    await stroke(page, 'xy', [[4, 60, 60], [4, 66, 66]]);
+    await settled(applied + 1);
+    await page.evaluate(() => (window as any).__tuViewer.moveTo([10.5, 64.5, 64.5]));
+    await stroke(page, 'xy', [[10, 60, 60], [10, 66, 66]]);
+    await settled(applied + 2);
+    await tool('i', 'interpolate');
+    await page.getByRole('tab', { name: 'Tools' }).click();
+    await page.getByTestId('interpolate-overwrite').click();
+    await page.evaluate(() => (window as any).__tuViewer.moveTo([4.5, 64.5, 64.5]));
+    await idle(page);
+    await clickVoxel([4, 63, 63]);
+    await page.evaluate(() => (window as any).__tuViewer.moveTo([10.5, 64.5, 64.5]));
+    await idle(page);
+    await clickVoxel([10, 63, 63]);
+    await page.getByTestId('interpolate-confirm').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('interpolate-confirm-text').textContent()).toMatch(new RegExp(`^Interpolate segment ${id} between slices 4 and 10: `));
+    await page.mouse.move(700, 20);
+    await screenshot(page, 'proofreading-interpolate');
+    await page.keyboard.press('Enter');
+    await settled(applied + 3);
+    const vol = await volume();
+    for (let z = 5; z <= 9; z++) for (const [y, x] of [[63, 63], [60, 60], [66, 66]]) expect(vol[index(z, y, x)], `z ${z} y ${y} x ${x}`).toBe(id);
   });
 });

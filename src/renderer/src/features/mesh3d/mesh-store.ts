@@ -102,10 +102,13 @@ export class MeshStore {
         ms: performance.now() - t0,
       };
     } catch (err) {
-      for (const id of ids) {
-        const e = this.entries.get(key(layerId, id));
-        this.entries.set(key(layerId, id), { mesh: e?.mesh ?? null, stale: false, loading: false, error: (err as Error).message });
+      if (ids.length > 1) {
+        // One bad id (e.g. a segment merged away meanwhile) fails the whole call: ask one by one.
+        await Promise.all(ids.map((id) => this.fetch(layerId, [id])));
+        return;
       }
+      const e = this.entries.get(key(layerId, ids[0]));
+      this.entries.set(key(layerId, ids[0]), { mesh: null, stale: e?.stale ?? false, loading: false, error: (err as Error).message });
     }
     for (const id of ids) {
       const e = this.entries.get(key(layerId, id));

@@ -28,6 +28,7 @@ export function ProofreadingHud() {
   const merge = useWhole(tools.merge.state);
   const split = useWhole(tools.split.state);
   const fill = useWhole(tools.fill.state);
+  const interp = useWhole(tools.interpolate.state);
   const tool = controller.extensions.tools.get(activeTool);
   const detail =
     activeTool === 'brush' || activeTool === 'eraser'
@@ -104,6 +105,16 @@ export function ProofreadingHud() {
         )}
         {activeTool === 'fill' && fill.preview && (
           <ActionBar text={`Fill ${formatCount(fill.preview.voxels)} voxels with segment ${fill.request?.segmentId}?`} apply="Fill" busy={fill.busy} onApply={() => void tools.fill.commit()} onCancel={() => tools.fill.cancel(controller)} testId="fill-confirm" />
+        )}
+        {activeTool === 'interpolate' && interp.preview && interp.preview.voxels > 0 && (
+          <ActionBar
+            text={`Interpolate segment ${interp.segmentId} between slices ${interp.from} and ${interp.to}: ${formatCount(interp.preview.voxels)} voxels?`}
+            apply="Interpolate"
+            busy={interp.busy}
+            onApply={() => void tools.interpolate.commit()}
+            onCancel={() => tools.interpolate.cancel(controller)}
+            testId="interpolate-confirm"
+          />
         )}
       </div>
       <Modal opened={s.confirm !== null} onClose={() => s.confirm?.resolve(false)} title={s.confirm?.title} data-testid="confirm-edit" centered>

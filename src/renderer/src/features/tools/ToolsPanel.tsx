@@ -248,7 +248,8 @@ function InterpolateSettings() {
       <Text size="xs" c="dimmed">
         Paint the segment&apos;s shape on two slices with the brush, then click it on the first slice and on the second; Enter fills the slices between.
       </Text>
-      <Text size="xs">
+      <Checkbox size="xs" label="Overwrite other segments between the slices" checked={it.overwrite} onChange={(e) => tools.interpolate.setOverwrite(e.currentTarget.checked, session.viewer)} data-testid="interpolate-overwrite" />
+      <Text size="xs" data-testid="interpolate-slices">
         {it.segmentId ? `Segment ${it.segmentId}: slices ${it.from ?? '—'} → ${it.to ?? '—'}` : 'No slice marked'}
       </Text>
       {it.preview && (

@@ -11,11 +11,13 @@ export interface InterpolateState {
   normal: number | null;
   from: number | null;
   to: number | null;
+  /** Also overwrite other segments between the slices (default: background only). */
+  overwrite: boolean;
   preview: VoxelPreview | null;
   busy: boolean;
 }
 
-const EMPTY: InterpolateState = { segmentId: null, normal: null, from: null, to: null, preview: null, busy: false };
+const EMPTY: InterpolateState = { segmentId: null, normal: null, from: null, to: null, overwrite: false, preview: null, busy: false };
 
 /**
  * Interpolate: paint a segment's shape on two slices (brush), then click the segment on the
@@ -53,7 +55,7 @@ export class InterpolateTool implements ViewerTool {
     const s = this.state.get();
     if (s.from === null || s.normal !== normal || s.segmentId !== segmentId || s.to !== null) {
       this.layer.set(null);
-      this.state.replace({ ...EMPTY, segmentId, normal, from: slice });
+      this.state.replace({ ...EMPTY, overwrite: s.overwrite, segmentId, normal, from: slice });
       this.session.setActiveSegment(segmentId);
       this.session.notify('info', `Slice ${AXIS_NAME[normal]} = ${slice} marked; now click segment ${segmentId} on another slice.`);
     } else if (slice !== s.from) {
@@ -79,9 +81,14 @@ export class InterpolateTool implements ViewerTool {
     ctx.fillText(text, pane.width - w - 16, 12);
   }
 
+  setOverwrite(overwrite: boolean, host: ViewerHost): void {
+    this.state.set({ overwrite });
+    if (this.request()) void this.runPreview(host);
+  }
+
   cancel(host: ViewerHost): boolean {
     const had = this.state.get().from !== null;
-    this.state.replace(EMPTY);
+    this.state.replace({ ...EMPTY, overwrite: this.state.get().overwrite });
     this.layer.set(null);
     host.requestOverlay();
     return had;
@@ -91,7 +98,7 @@ export class InterpolateTool implements ViewerTool {
     const s = this.state.get();
     const layerId = this.session.state.get().layerId;
     if (!layerId || s.segmentId === null || s.normal === null || s.from === null || s.to === null) return null;
-    return { layerId, segmentId: s.segmentId, axis: AXIS_NAME[s.normal], from: s.from, to: s.to };
+    return { layerId, segmentId: s.segmentId, axis: AXIS_NAME[s.normal], from: s.from, to: s.to, ...(s.overwrite ? { overwrite: true } : {}) };
   }
 
   private async runPreview(host: ViewerHost): Promise<void> {
