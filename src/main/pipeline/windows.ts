@@ -36,7 +36,11 @@ export function gaussianImportance(window: Vec3, sigmaScale = 1 / 8): Float32Arr
   return out;
 }
 
-/** The window grid over `region` (absolute coordinates). */
+/**
+ * The window grid over `region` (absolute coordinates). Where the region is thinner than a
+ * window, the window is moved to stay inside `bounds` (the volume) when it fits there, so it
+ * sees real neighbouring data rather than mirrored padding.
+ */
 export class WindowGrid {
   readonly starts: [number[], number[], number[]];
 
@@ -44,9 +48,16 @@ export class WindowGrid {
     readonly region: Box,
     readonly window: Vec3,
     readonly overlap: number,
+    bounds?: Box,
   ) {
     const size = boxSize(region);
-    this.starts = [0, 1, 2].map((a) => windowStarts(size[a], window[a], overlap).map((s) => s + region.min[a])) as [number[], number[], number[]];
+    this.starts = [0, 1, 2].map((a) =>
+      windowStarts(size[a], window[a], overlap).map((s) => {
+        const start = s + region.min[a];
+        if (!bounds || start + window[a] <= bounds.max[a]) return start;
+        return Math.max(bounds.min[a], bounds.max[a] - window[a]);
+      }),
+    ) as [number[], number[], number[]];
   }
 
   get count(): number {

@@ -35,6 +35,11 @@ describe('window grid', () => {
     expect(grid.starts[0]).toEqual([5, 9]);
     expect(grid.count).toBe(2 * 3 * 3);
     expect(grid.intersecting({ min: [5, 0, 0], max: [6, 1, 1] })).toEqual([[5, 0, 0]]);
+    // A region thinner than the window: the window moves back inside the volume when it fits.
+    const thin = new WindowGrid({ min: [20, 0, 0], max: [30, 16, 16] }, [16, 16, 16], 0.5, { min: [0, 0, 0], max: [30, 16, 16] });
+    expect(thin.starts[0]).toEqual([14]);
+    const tiny = new WindowGrid({ min: [2, 0, 0], max: [8, 16, 16] }, [16, 16, 16], 0.5, { min: [0, 0, 0], max: [10, 16, 16] });
+    expect(tiny.starts[0]).toEqual([0]);
   });
 
   it('tiles a region in raster order', () => {

@@ -10,7 +10,7 @@ import { connectedComponents, evaluateSegmentation, segmentAffinities } from '..
 import { boxSize, type Box, type Vec3 } from '../../volumes/box';
 import { toUint32Labels } from '../labels';
 import { modelWindowPredictor } from '../model-windows';
-import type { VolumeSource } from '../volume-source';
+import { fullBox, type VolumeSource } from '../volume-source';
 import { WindowGrid, predictBox } from '../windows';
 
 export interface ValidationSet {
@@ -41,7 +41,7 @@ export interface ValidationOptions {
 export async function validate(set: ValidationSet, model: SegMambaModel, weights: Map<string, Float32Array>, o: ValidationOptions): Promise<Record<string, number>> {
   const predictor = await modelWindowPredictor({ model, weights, normalization: set.normalization, source: set.image, window: o.window, threads: o.threads, scan: o.scan });
   const shape = boxSize(set.region);
-  const affinities = await predictBox(predictor, new WindowGrid(set.region, o.window, o.overlap), set.region, { signal: o.signal });
+  const affinities = await predictBox(predictor, new WindowGrid(set.region, o.window, o.overlap, fullBox(set.image.shape)), set.region, { signal: o.signal });
   const seg = await segmentAffinities(affinities, shape, { thresholds: o.thresholds, flat: true });
   let best: Record<string, number> | null = null;
   for (let t = 0; t < seg.thresholds.length; t++) {

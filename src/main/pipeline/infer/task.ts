@@ -72,7 +72,7 @@ export const inferTask: TaskFn<unknown, InferResult> = async (raw, ctx) => {
     ctx.progress(0, 'preparing the model');
     const inner = await modelWindowPredictor({ model, weights, normalization, source: image, window, tta: p.tta, threads: p.threads, scan: p.scan });
     const predictor = cachedPredictor(inner, WINDOW_CACHE_BYTES);
-    const grid = new WindowGrid(region, window, p.overlap);
+    const grid = new WindowGrid(region, window, p.overlap, fullBox(image.shape));
     const tile = ((p.tile as Vec3 | undefined) ?? DEFAULT_TILE).map((t, a) => Math.min(t, boxSize(region)[a])) as Vec3;
     const tiles = tileBoxes(region, tile);
     const scratch = new ScratchVolume<Uint8Array>(project.path(PROJECT_DIRS.tmp, `infer-${randomUUID()}.u8`), region, 3, (n) => new Uint8Array(n));
