@@ -11,7 +11,7 @@ import { writeBigTiff } from '../../src/main/volumes/export/tiff-writer';
 import { Project } from '../../src/main/store/project';
 import { segmentColor } from '../../src/renderer/src/features/viewer/core/segment-ids';
 import { chromiumAvailable, launchBrowser, screenshot, serveApp, type ServedApp } from '../helpers/browser-mode';
-import { referencePython, runPython } from '../helpers/python';
+import { referencePython, runPython, skipNotice } from '../helpers/python';
 
 /**
  * The slice viewer in browser mode (Debian chromium, SwiftShader WebGL2): a project with a
@@ -477,6 +477,41 @@ describe.runIf(chromiumAvailable())('browser mode: slice viewer and layers', () 
     await page.getByTestId('delete-layer-submit').click();
     await expect.poll(() => page.locator('[data-testid="layer-row"][data-layer="imported"]').count(), { timeout: 10_000 }).toBe(0);
     await screenshot(page, 'viewer-after-delete');
+  });
+
+  it('lists the datasets of an HDF5 file and reads the chosen one (CREMI layout)', async () => {
+    const py = referencePython(['numpy', 'h5py']);
+    if (!py) {
+      skipNotice('HDF5 dataset picker', ['numpy', 'h5py']);
+      return;
+    }
+    const h5 = join(scratch, 'sample.hdf');
+    runPython(
+      `import sys, numpy as np, h5py
+with h5py.File(sys.argv[1], 'w') as f:
+    r = f.create_dataset('volumes/raw', data=np.zeros((${SHAPE.join(',')}), np.uint8))
+    r.attrs['resolution'] = (40.0, 8.0, 8.0)
+    l = f.create_dataset('volumes/labels/neuron_ids', data=np.ones((${SHAPE.join(',')}), np.uint64))
+    l.attrs['resolution'] = (40.0, 8.0, 8.0)
+    f.create_dataset('notes', data=np.arange(3))`,
+      [h5],
+    );
+    await page.getByTestId('open-import').click();
+    await page.getByTestId('import-path').fill(h5);
+    await page.getByTestId('import-inspect').click();
+    await page.getByTestId('import-dataset').waitFor();
+    await page.getByTestId('import-dataset').click();
+    const options = page.getByRole('option');
+    await expect.poll(() => options.count()).toBeGreaterThanOrEqual(2);
+    const texts = await options.allTextContents();
+    expect(texts.some((t) => t.includes('volumes/raw'))).toBe(true);
+    await page.getByRole('option', { name: /neuron_ids/ }).click();
+    await expect.poll(() => page.getByTestId('import-summary').textContent()).toContain('uint64');
+    expect(await page.getByTestId('import-summary').textContent()).toContain('40 × 8 × 8 nm');
+    expect(await page.getByTestId('import-name').inputValue()).toBe('neuron_ids');
+    expect(await page.getByTestId('import-kind').locator('input:checked').getAttribute('value')).toBe('labels');
+    await screenshot(page, 'viewer-import-hdf5');
+    await page.keyboard.press('Escape');
   });
 
   it('names the file when an import cannot be read', async () => {

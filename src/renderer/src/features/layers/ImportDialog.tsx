@@ -6,6 +6,14 @@ import { useApi } from '../../api/context';
 
 type Res = [number | '', number | '', number | ''];
 
+const STRUCT_CODES: Record<string, string> = { b: 'int8', B: 'uint8', h: 'int16', H: 'uint16', i: 'int32', I: 'uint32', l: 'int32', L: 'uint32', q: 'int64', Q: 'uint64', e: 'float16', f: 'float32', d: 'float64' };
+
+/** HDF5 reports dtypes as struct codes ('<Q'); users read 'uint64'. */
+export function describeDtype(d: string): string {
+  const m = /^[<>=|!]?([bBhHiIlLqQefd])$/.exec(d);
+  return m ? STRUCT_CODES[m[1]] : d;
+}
+
 /**
  * Import: the user gives a path, the app inspects it (format, datasets of a container, shape,
  * dtype, voxel size), the user picks a dataset, image or labels, a name, the voxel size when
@@ -117,7 +125,7 @@ export function ImportDialog({ opened, onClose, onStarted }: { opened: boolean; 
                 label="Dataset"
                 description="This file holds several datasets; choose the volume to import"
                 placeholder="Choose a dataset"
-                data={info.datasets.map((d) => ({ value: d.path, label: d.shape.length ? `${d.path}  (${d.shape.join('×')}, ${d.dtype})` : d.path }))}
+                data={info.datasets.map((d) => ({ value: d.path, label: d.shape.length ? `${d.path}  (${d.shape.join('×')}, ${describeDtype(d.dtype)})` : d.path }))}
                 value={dataset}
                 onChange={(v) => {
                   setDataset(v);
