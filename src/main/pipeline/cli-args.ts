@@ -4,6 +4,7 @@
  */
 import { parseTriple, type OptionSpec } from '../cli/command';
 import { AppError } from '../errors';
+import { createModel } from '../ml/index';
 import { parseRoi, type Box, type Vec3 } from '../volumes/box';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -101,6 +102,12 @@ export function trainingFields(values: Values): Record<string, unknown> {
     threads: parseInteger(s('threads'), '--threads', 1),
     scan,
   });
+}
+
+/** Fails early (before a job starts) when the crop does not fit the model. */
+export function checkCrop(fields: Record<string, unknown>): void {
+  const crop = (fields.crop as Vec3 | undefined) ?? [16, 160, 160];
+  createModel(String(fields.preset ?? 'tiny'), (fields.modelOverrides as object | undefined) ?? {}).validateCrop(crop);
 }
 
 export function prune<T extends Record<string, unknown>>(o: T): T {

@@ -1,4 +1,4 @@
-import { fixed, parseNumber, parseNumberList, parseRegion, prune, trainingFields, TRAINING_OPTIONS } from '../../pipeline/cli-args';
+import { checkCrop, fixed, parseNumber, parseNumberList, parseRegion, prune, trainingFields, TRAINING_OPTIONS } from '../../pipeline/cli-args';
 import type { FinetuneResult } from '../../pipeline/finetune/task';
 import { parseSourceArg, sourceShape } from '../../pipeline/volume-source';
 import { Project } from '../../store/project';
@@ -51,6 +51,7 @@ export const finetuneCommand: CliCommand = {
         thresholds: parseNumberList(values.thresholds as string | undefined, '--thresholds'),
         relabelValidation: values['no-relabel'] === true ? false : undefined,
       });
+      checkCrop(params);
       const r = await runJob<FinetuneResult>(project, 'pipeline.finetune', params, io, 'Fine-tuning');
       if (values.json) io.json(r);
       else {

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors';
-import { fixed, parseNumber, parseNumberList, parseRegion, prune, trainingFields, TRAINING_OPTIONS } from '../../pipeline/cli-args';
+import { checkCrop, fixed, parseNumber, parseNumberList, parseRegion, prune, trainingFields, TRAINING_OPTIONS } from '../../pipeline/cli-args';
 import type { PretrainResult } from '../../pipeline/pretrain/task';
 import { parseSourceArg, sourceShape } from '../../pipeline/volume-source';
 import { Project } from '../../store/project';
@@ -56,6 +56,7 @@ export const pretrainCommand: CliCommand = {
         maskRatio: ratio === undefined ? undefined : ratio === 'uniform' ? 'uniform' : parseNumber(ratio, '--mask-ratio', 0, 1),
         schedule: Object.keys(schedule).length ? schedule : undefined,
       });
+      checkCrop(params);
       const r = await runJob<PretrainResult>(project, 'pipeline.pretrain', params, io, 'Pretraining');
       if (values.json) io.json(r);
       else {
