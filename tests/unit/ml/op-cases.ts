@@ -49,6 +49,13 @@ export const cases: Case[] = [
   ['CumSum', (g) => { const x = g.input('x', [2, 5]); return { inputs: [x], out: F.square(F.cumsum(x, 1)) }; }],
   ['CumSum reverse', (g) => { const x = g.input('x', [4, 3]); return { inputs: [x], out: F.square(F.cumsum(x, 0, true)) }; }],
   ['MatMul batched', (g) => { const a = g.input('a', [2, 3, 4]); const b = g.input('b', [4, 5]); return { inputs: [a, b], out: F.matmul(a, b) }; }],
+  ['MatMulT (a^T b, a b^T, a^T b^T) batched', (g) => {
+    const a = g.input('a', [2, 4, 3]);
+    const b = g.input('b', [4, 5]);
+    const c = g.input('c', [5, 4]);
+    const out = F.add(F.add(F.matmulT(a, b, true, false), F.matmulT(F.transpose(a, [0, 2, 1]), c, false, true)), F.matmulT(a, F.transpose(b, [1, 0]), true, true));
+    return { inputs: [a, b, c], out };
+  }],
   ['Linear', (g) => { const x = g.input('x', [5, 4]); const w = g.input('w', [3, 4]); const b = g.input('b', [3]); return { inputs: [x, w, b], out: F.linear(x, w, b) }; }],
   ['Conv3d stride/pad/dilation', (g) => {
     const x = g.input('x', [2, 2, 3, 7, 6]);

@@ -138,9 +138,18 @@ export function matmul(a: V, b: V): V {
   return a.graph.op1('MatMul', [a, b]);
 }
 
+/** op(a) @ op(b), op = transpose of the last two axes when asked; never materialises it. */
+export function matmulT(a: V, b: V, transA: boolean, transB: boolean): V {
+  if (!transA && !transB) return matmul(a, b);
+  return a.graph.op1('MatMulT', [a, b], { transA, transB });
+}
+
+/** a @ b^T for b [..., N, K]. */
+export const matmulNT = (a: V, b: V) => matmulT(a, b, false, true);
+
 /** PyTorch Linear: x @ W^T + b with W [out, in]. */
 export function linear(x: V, w: V, b?: V | null): V {
-  const y = matmul(x, transposeLast2(w));
+  const y = matmulNT(x, w);
   return b ? add(y, b) : y;
 }
 

@@ -1,8 +1,9 @@
 /**
  * N-d Conv and ConvTranspose (ONNX semantics, NC + spatial layout).
- * Gradients: input-gradient of Conv is a ConvTranspose (and vice versa); weight-gradients are
- * convolutions of the input with the output-gradient, with batch and channel axes swapped
- * (stride and dilation trade places). Weight gradients support group 1 and depthwise convs.
+ * Gradients: the input-gradient of a Conv is a Conv with the flipped kernel (unit strides) or a
+ * ConvTranspose, and that of a ConvTranspose is a Conv; weight-gradients correlate the input
+ * with the output-gradient as one strided Slice + MatMul per kernel offset. Weight gradients
+ * support group 1 and depthwise convs.
  */
 import * as F from '../functional';
 import { type Node, type Value, shapeSize } from '../graph';
@@ -159,28 +160,66 @@ function swapBatchChannel(v: Value): Value {
   return F.transpose(v, perm);
 }
 
-function sliceKernel(r: Value, kernel: number[]): Value {
-  let out = r;
-  kernel.forEach((k, i) => (out = F.slice(out, 2 + i, 0, k)));
+/** Every kernel offset (row-major), as index arrays. */
+function kernelOffsets(kernel: number[]): number[][] {
+  const out: number[][] = [];
+  const idx = new Array<number>(kernel.length).fill(0);
+  for (let f = 0; f < shapeSize(kernel); f++) {
+    out.push([...idx]);
+    for (let a = kernel.length - 1; a >= 0; a--) {
+      if (++idx[a] < kernel[a]) break;
+      idx[a] = 0;
+    }
+  }
   return out;
 }
 
-/** dW of a Conv: correlate x with dy over batch and space. */
-function convWeightGrad(x: Value, dy: Value, w: Value, g: ConvGeom): Value {
-  const [B, C] = x.shape;
-  const O = w.shape[0];
+/**
+ * out[m, n, k] = sum_{b, s} p[b, m, s] * t_pad[b, n, s*stride + k*dil] for every kernel offset k:
+ * one strided Slice of the padded `t` and one MatMul per offset (GEMMs with good shapes,
+ * unlike a convolution whose "kernel" is a whole feature map). With `depthwise`, m and n are
+ * the same channel and the result is [C, 1, k...].
+ */
+function correlateOffsets(p: Value, t: Value, g: { kernel: number[]; strides: number[]; dilations: number[]; padBegin: number[] }, depthwise: boolean): Value {
   const sp = g.kernel.length;
-  const attrs = { strides: g.dilations, dilations: g.strides, pads: g.pads };
-  if (g.group === 1) {
-    const r = F.conv(swapBatchChannel(x), swapBatchChannel(dy), null, attrs); // [C, O, r...]
-    return swapBatchChannel(sliceKernel(r, g.kernel));
+  const [B, M] = p.shape;
+  const N = t.shape[1];
+  const outSp = p.shape.slice(2);
+  const S = shapeSize(outSp);
+  const need = outSp.map((o, a) => (o - 1) * g.strides[a] + (g.kernel[a] - 1) * g.dilations[a] + 1);
+  const padEnd = need.map((n, a) => Math.max(0, n - (t.shape[2 + a] + g.padBegin[a])));
+  const tp = F.pad(t, [0, 0, ...g.padBegin, 0, 0, ...padEnd]);
+  const pFlat = F.reshape(p, [B, M, S]);
+  const parts = kernelOffsets(g.kernel).map((k) => {
+    let tk = tp;
+    for (let a = 0; a < sp; a++) {
+      const start = k[a] * g.dilations[a];
+      tk = stridedSlice(tk, 2 + a, start, outSp[a], g.strides[a]);
+    }
+    const tkFlat = F.reshape(tk, [B, N, S]);
+    if (depthwise) return F.reduceSum(F.mul(pFlat, tkFlat), [0, 2]); // [C]
+    const prod = F.matmulNT(pFlat, tkFlat); // [B, M, N]
+    return B > 1 ? F.reduceSum(prod, [0]) : F.reshape(prod, [M, N]);
+  });
+  const stacked = F.concat(parts.map((x) => F.unsqueeze(x, x.rank)), parts[0].rank);
+  return F.reshape(stacked, depthwise ? [M, 1, ...g.kernel] : [M, N, ...g.kernel]);
+}
+
+/** `count` elements of one axis starting at `start`, every `step`. */
+function stridedSlice(x: Value, axis: number, start: number, count: number, step: number): Value {
+  if (start === 0 && count === x.shape[axis] && step === 1) return x;
+  return x.graph.op1('Slice', [x], { axes: [axis], starts: [start], ends: [start + (count - 1) * step + 1], steps: [step] });
+}
+
+/** dW of a Conv (group 1 or depthwise). */
+function convWeightGrad(x: Value, dy: Value, w: Value, g: ConvGeom): Value {
+  const [, C] = x.shape;
+  const O = w.shape[0];
+  const depthwise = g.group === C && O === C && w.shape[1] === 1;
+  if (g.group !== 1 && !depthwise) {
+    throw new Error(`Conv: weight gradient for group=${g.group} with ${C}->${O} channels is not supported (group 1 or depthwise only)`);
   }
-  if (g.group === C && O === C) {
-    const xs = F.reshape(swapBatchChannel(x), [1, C * B, ...x.shape.slice(2)]);
-    const r = F.conv(xs, swapBatchChannel(dy), null, { ...attrs, group: C }); // [1, C, r...]
-    return F.reshape(sliceKernel(r, g.kernel), [C, 1, ...g.kernel]);
-  }
-  throw new Error(`Conv: weight gradient for group=${g.group} with ${C}->${O} channels is not supported (group 1 or depthwise only; spatial rank ${sp})`);
+  return correlateOffsets(dy, x, { kernel: g.kernel, strides: g.strides, dilations: g.dilations, padBegin: g.pads.slice(0, g.kernel.length) }, depthwise);
 }
 
 /**
@@ -268,8 +307,8 @@ defineOp({
     const g = geom(node, w);
     if (g.group !== 1) throw new Error('ConvTranspose: gradients are implemented for group 1 only');
     const dx = F.conv(dy, w, null, { strides: g.strides, pads: g.pads, dilations: g.dilations });
-    const r = F.conv(swapBatchChannel(dy), swapBatchChannel(x), null, { strides: g.dilations, dilations: g.strides, pads: g.pads }); // [O, C, r...]
-    const dw = swapBatchChannel(sliceKernel(r, g.kernel));
+    // dW[c, o, k] = sum_q x[c, q] * dy_pad[o, q*s + k*d]
+    const dw = correlateOffsets(x, dy, { kernel: g.kernel, strides: g.strides, dilations: g.dilations, padBegin: g.pads.slice(0, g.kernel.length) }, false);
     return b ? [dx, dw, biasGrad(dy)] : [dx, dw];
   },
   lower: lowerConvLike('ConvTranspose', (node) => ({ output_padding: attrInts(node.attrs, 'output_padding') })),

@@ -91,7 +91,7 @@ function sliceSpec(shape: readonly number[], attrs: Parameters<typeof attrInts>[
   const steps = attrInts(attrs, 'steps');
   const outShape = [...shape];
   axes.forEach((a, i) => {
-    if (steps[i] !== 1 && steps[i] !== -1) throw new Error('Slice: only steps of 1 and -1 are supported');
+    if (steps[i] !== -1 && !(Number.isInteger(steps[i]) && steps[i] >= 1)) throw new Error('Slice: steps must be -1 or positive integers');
     const lo = steps[i] > 0 ? 0 : -1;
     if (starts[i] < 0 || starts[i] >= shape[a] || ends[i] < lo || ends[i] > shape[a]) {
       throw new Error(`Slice: range ${starts[i]}..${ends[i]} out of bounds for axis ${a} of size ${shape[a]}`);
@@ -123,6 +123,7 @@ defineOp({
     if (!dy) return [null];
     const x = node.inputs[0];
     const { axes, starts, ends, steps } = sliceSpec(x.shape, node.attrs);
+    if (steps.some((st) => st > 1)) throw new Error('Slice: gradients of strided slices are not implemented');
     let g = dy;
     const pads = new Array<number>(2 * x.rank).fill(0);
     axes.forEach((a, i) => {

@@ -1,0 +1,148 @@
+/**
+ * ML engine benchmark: inference and training-step time and peak memory of SegMamba `tiny`
+ * and `base` on a 1x1x16x160x160 crop, against the PyTorch reference (tests/reference,
+ * Debian's torch) with the same thread count, measured in the same run.
+ *
+ *   npx tsx bench/ml.bench.ts [--presets tiny,base] [--threads 2] [--scan auto|native|onnx|js]
+ *                             [--repeats 2] [--crop 16x160x160] [--skip-torch] [--json out.json]
+ *
+ * Each measurement runs in a fresh child process so peak RSS belongs to that configuration.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = fileURLToPath(import.meta.url);
+const root = join(here, '..', '..');
+const PYTHON = process.env.TOKENUNIFY_REFERENCE_PYTHON ?? '/usr/bin/python3';
+
+interface Measurement {
+  setupSeconds: number;
+  seconds: number[];
+  peakRssMiB: number;
+  scanBackend?: string;
+  detail?: string;
+}
+
+async function child(mode: 'infer' | 'train', preset: string, crop: number[], threads: number, scan: string, repeats: number): Promise<Measurement> {
+  const { createModel } = await import('../src/main/ml/model');
+  const model = createModel(preset);
+  const n = crop.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = (Math.sin(i * 0.37) + 1) / 2;
+  const seconds: number[] = [];
+  const t0 = performance.now();
+  let info: { scanBackend: string; scanReason: string };
+  if (mode === 'infer') {
+    const { Predictor } = await import('../src/main/ml/infer/predictor');
+    const p = await Predictor.create(model, model.initWeights(0), { crop: crop as [number, number, number], threads, scan: scan as 'auto' });
+    info = p.info;
+    await p.predict(x); // first run includes onnxruntime's allocations
+    const setupSeconds = (performance.now() - t0) / 1000;
+    for (let r = 0; r < repeats; r++) {
+      const s = performance.now();
+      await p.predict(x);
+      seconds.push((performance.now() - s) / 1000);
+    }
+    return { setupSeconds, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, scanBackend: info.scanBackend, detail: info.scanReason };
+  }
+  const { Trainer } = await import('../src/main/ml/train/trainer');
+  const tr = await Trainer.create(model, { crop: crop as [number, number, number], threads, scan: scan as 'auto', loss: 'mse', seed: 0 });
+  info = tr.info;
+  const batch = { x, target: new Float32Array(3 * n), weight: new Float32Array(3 * n).fill(1) };
+  await tr.step(batch);
+  const setupSeconds = (performance.now() - t0) / 1000;
+  for (let r = 0; r < repeats; r++) {
+    const s = performance.now();
+    await tr.step(batch);
+    seconds.push((performance.now() - s) / 1000);
+  }
+  return { setupSeconds, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, scanBackend: info.scanBackend, detail: info.scanReason };
+}
+
+function runChild(args: string[]): Measurement | { error: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--child', ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') };
+  }
+}
+
+function runTorch(mode: 'infer' | 'train', preset: string, crop: number[], threads: number, repeats: number, dir: string): Measurement | { error: string } {
+  const { PRESETS } = requirePresets();
+  const cfg = join(dir, `${preset}.json`);
+  writeFileSync(cfg, JSON.stringify((PRESETS as Record<string, unknown>)[preset]));
+  const args = [join(root, 'tests', 'reference', 'segmamba_ref.py'), 'bench', '--config', cfg, '--shape', [1, 1, ...crop].join(','), '--threads', String(threads), '--repeats', String(repeats + 1)];
+  if (mode === 'train') args.push('--train');
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+  if (r.status !== 0) return { error: r.stderr.trim().split('\n').slice(-2).join(' | ') || `exit ${r.status}` };
+  const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return { setupSeconds: o.seconds[0], seconds: o.seconds.slice(1), peakRssMiB: o.peak_rss_mb, detail: `torch ${o.torch}, ${o.threads} threads` };
+}
+
+let presetsModule: typeof import('../src/main/ml/models/segmamba') | null = null;
+function requirePresets() {
+  if (!presetsModule) throw new Error('presets not loaded');
+  return presetsModule;
+}
+
+const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+const fmt = (m: Measurement | { error: string }) => ('error' in m ? `failed: ${m.error}` : `${median(m.seconds).toFixed(2)} s (peak ${Math.round(m.peakRssMiB)} MiB)`);
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'boolean' },
+      mode: { type: 'string' },
+      presets: { type: 'string', default: 'tiny,base' },
+      preset: { type: 'string' },
+      threads: { type: 'string', default: '2' },
+      scan: { type: 'string', default: 'auto' },
+      repeats: { type: 'string', default: '2' },
+      crop: { type: 'string', default: '16x160x160' },
+      'skip-torch': { type: 'boolean' },
+      json: { type: 'string' },
+    },
+  });
+  const crop = values.crop!.split('x').map(Number);
+  const threads = Number(values.threads);
+  const repeats = Number(values.repeats);
+  if (values.child) {
+    const m = await child(values.mode as 'infer' | 'train', values.preset!, crop, threads, values.scan!, repeats);
+    console.log(JSON.stringify(m));
+    return;
+  }
+  presetsModule = await import('../src/main/ml/models/segmamba');
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`crop 1x1x${crop.join('x')}, ${threads} threads each side, scan backend '${values.scan}', median of ${repeats} timed runs after one warm-up\n`);
+  const dir = mkdtempSync(join(os.tmpdir(), 'tu-mlbench-'));
+  const results: Record<string, unknown> = { machine: { cpu, cores: os.cpus().length, loadavg: os.loadavg() }, crop, threads, scan: values.scan };
+  try {
+    for (const preset of values.presets!.split(',')) {
+      for (const mode of ['infer', 'train'] as const) {
+        const ours = runChild(['--mode', mode, '--preset', preset, '--crop', values.crop!, '--threads', String(threads), '--scan', values.scan!, '--repeats', String(repeats)]);
+        const torch = values['skip-torch'] ? { error: 'skipped' } : runTorch(mode, preset, crop, threads, repeats, dir);
+        const label = `${preset.padEnd(4)} ${mode === 'infer' ? 'inference    ' : 'training step'}`;
+        let ratio = '';
+        if (!('error' in ours) && !('error' in torch)) {
+          const r = median(torch.seconds) / median(ours.seconds);
+          const mem = torch.peakRssMiB / ours.peakRssMiB;
+          ratio = `  -> ${r.toFixed(2)}x PyTorch speed, ${mem.toFixed(2)}x less peak memory`;
+        }
+        console.log(`${label}  ours ${fmt(ours)}${'scanBackend' in ours ? ` [scan ${ours.scanBackend}]` : ''}  |  PyTorch ${fmt(torch)}${ratio}`);
+        results[`${preset}.${mode}`] = { ours, torch };
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
+}
+
+await main();
