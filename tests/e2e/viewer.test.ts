@@ -341,6 +341,20 @@ describe.runIf(chromiumAvailable())('browser mode: slice viewer and layers', () 
     expect(near((await voxelPixel(page, 'xy', a))!.slice(0, 3), segmentColor(BigInt(idA)))).toBe(true);
   });
 
+  it('shows locally patched voxels at once and refetches the stored truth on invalidate', async () => {
+    await setDisplays(page, { blocks: { visible: true, opacity: 1, outline: false, showOnlySelected: false }, 'big-ids': { visible: false } });
+    await page.mouse.move(5, 300);
+    const blocks = await layerId(page, 'blocks');
+    const a: [number, number, number] = [20, 100, 100];
+    const box = { min: [20, 98, 98], max: [21, 102, 102] };
+    await page.evaluate(([layer, box]) => (window as any).__tuViewer.patchVoxels(layer, box, new Uint32Array(16).fill(777)), [blocks, box] as const);
+    expect(near((await voxelPixel(page, 'xy', a))!.slice(0, 3), segmentColor(777n)), 'patched voxel').toBe(true);
+    expect(near((await voxelPixel(page, 'xy', [20, 96, 100]))!.slice(0, 3), segmentColor(BigInt(labelValue(20, 96, 100)))), 'outside the patch').toBe(true);
+    await page.evaluate(([layer, box]) => (window as any).__tuViewer.invalidate(layer, box), [blocks, box] as const);
+    await idle(page);
+    expect(near((await voxelPixel(page, 'xy', a))!.slice(0, 3), segmentColor(BigInt(labelValue(...a)))), 'refetched').toBe(true);
+  });
+
   it('lets a plugin tool receive voxel coordinates, draw an overlay and own a hotkey', async () => {
     await page.evaluate(() => {
       const v = (window as any).__tuViewer;

@@ -560,7 +560,7 @@ export class ViewerController implements ViewerHost {
             chunks.push(c);
           }
           if (li === chosen && (!c || this.stale.has(key))) {
-            if (!c) pending++;
+            pending++; // missing, or shown but outdated (an edit is being refetched)
             this.awaited.add(key);
             wants.push({ key, layerId: layer.id, level: li, coord: p.coord, priority: p.priority });
           }
