@@ -112,6 +112,8 @@ export const FinetuneRequest = z
     ...trainingCommon,
     image: SourceRef,
     labels: SourceRef,
+    /** Optional training mask (same shape): voxels where it is 0 carry no training signal (pairs touching them weigh 0). */
+    mask: SourceRef.optional(),
     /** Where training crops come from (default: the volume minus the validation region). */
     trainRegion: VoxelBox.optional(),
     /** Held out for validation (default: the last 20% of the rows, full z and x). */

@@ -18,6 +18,8 @@ export interface LabeledData {
   image: VolumeSource;
   labels: VolumeSource;
   normalization: Normalization;
+  /** Voxels where the mask is 0 are invalid like voxels outside the region. */
+  mask?: VolumeSource;
   /** Where crops are drawn; labels outside it are never used. */
   region: Box;
 }
@@ -74,7 +76,11 @@ export async function buildSample(data: LabeledData, crop: Vec3, augment: Augmen
   const origin = sampleOrigin(data.region, crop, rng);
   const ext: Vec3 = [crop[0] + 2, crop[1] + 2, crop[2] + 2];
   const box: Box = { min: [origin[0] - 1, origin[1] - 1, origin[2] - 1], max: [origin[0] + crop[0] + 1, origin[1] + crop[1] + 1, origin[2] + crop[2] + 1] };
-  const [raw, rawLabels] = await Promise.all([readPadded(data.image, box, 'reflect'), readPadded(data.labels, box, 'zero')]);
+  const [raw, rawLabels, rawMask] = await Promise.all([
+    readPadded(data.image, box, 'reflect'),
+    readPadded(data.labels, box, 'zero'),
+    data.mask ? readPadded(data.mask, box, 'zero') : null,
+  ]);
   let image = normalize(raw, data.normalization);
   let labels = toUint32Labels(rawLabels, data.labels.label);
   let valid = new Uint8Array(voxelCount(ext));
@@ -82,6 +88,7 @@ export async function buildSample(data: LabeledData, crop: Vec3, augment: Augmen
   for (let z = 0; z < ext[0]; z++)
     for (let y = 0; y < ext[1]; y++)
       if (inside[0][z] && inside[1][y]) for (let x = 0; x < ext[2]; x++) valid[(z * ext[1] + y) * ext[2] + x] = inside[2][x];
+  if (rawMask) for (let i = 0; i < valid.length; i++) if (!rawMask[i]) valid[i] = 0;
 
   const plan = samplePlan(augment, rng, ext);
   image = applyGeometry(image, ext, plan.geometry);

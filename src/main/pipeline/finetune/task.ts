@@ -73,6 +73,10 @@ export const finetuneTask: TaskFn<unknown, FinetuneResult> = async (raw, ctx) =>
     if (!image.shape.every((s, i) => s === labels.shape[i])) {
       throw new AppError('BAD_REQUEST', `${image.label} is ${image.shape.join('x')} but ${labels.label} is ${labels.shape.join('x')}; labels must match their image`);
     }
+    const mask = p.mask ? await open(p.mask) : undefined;
+    if (mask && !mask.shape.every((s, i) => s === image.shape[i])) {
+      throw new AppError('BAD_REQUEST', `the training mask ${mask.label} is ${mask.shape.join('x')} but ${image.label} is ${image.shape.join('x')}`);
+    }
     const crop = p.crop as Vec3;
     const regions = defaultRegions(image.shape, crop, p.trainRegion as Box | undefined, p.valRegion as Box | undefined);
     assertRegion(image, regions.train, 'training region');
@@ -99,7 +103,7 @@ export const finetuneTask: TaskFn<unknown, FinetuneResult> = async (raw, ctx) =>
       if (prepared.loadReport) run.writeJson('load-report.json', summarizeLoad(prepared.loadReport));
       const loadReport = run.readJson<LoadSummary>('load-report.json');
       const augment = resolveAugment(p.augment);
-      const data = { image, labels, normalization, region: regions.train };
+      const data = { image, labels, mask, normalization, region: regions.train };
       const valSet = await loadValidationSet(image, labels, normalization, regions.val, p.relabelValidation);
       const provenance = {
         kind: 'fine-tuned',
