@@ -442,4 +442,83 @@ describe.runIf(chromiumAvailable())('browser mode: proofreading', () => {
     const vol = await volume();
     for (let z = 5; z <= 9; z++) for (const [y, x] of [[63, 63], [60, 60], [66, 66]]) expect(vol[index(z, y, x)], `z ${z} y ${y} x ${x}`).toBe(id);
   });
+
+  it('erases, picks the segment under the pointer with Alt+click, sizes the brush with [ ] and Shift+wheel', async () => {
+    await page.evaluate(() => (window as any).__tuViewer.moveTo([8.5, 64.5, 64.5]));
+    await tool('b', 'brush');
+    await page.evaluate(() => (window as any).__tuProofreading.session.state.set({ brushRadius: 3 }));
+    await page.keyboard.press(']');
+    await page.keyboard.press(']');
+    await page.keyboard.press('[');
+    await expect.poll(async () => (await state()).brushRadius).toBe(4);
+    const c = await voxelOnPage(page, 'xy', [Z, 64, 64]);
+    await page.mouse.move(c.x, c.y);
+    await page.keyboard.down('Shift');
+    await page.mouse.wheel(0, -100);
+    await page.keyboard.up('Shift');
+    await expect.poll(async () => (await state()).brushRadius).toBe(5);
+    expect((await page.evaluate(() => (window as any).__tuViewer.state.get().position))[0], 'Shift+wheel in the brush does not step slices').toBe(8.5);
+
+    const before = await volume();
+    const [target] = bigInSlice(before, Z, []);
+    const p = central(interior(before, Z, target));
+    await clickVoxel(p, ['Alt']);
+    await expect.poll(async () => (await state()).activeSegment).toBe(target);
+    expect(await page.getByTestId('hud-segment').textContent()).toBe(`segment ${target}`);
+
+    await tool('e', 'eraser');
+    const applied = (await history()).state.applied;
+    await page.evaluate(() => (window as any).__tuProofreading.session.state.set({ brushRadius: 1 }));
+    await stroke(page, 'xy', [p, [p[0], p[1], p[2] + 1]]);
+    await settled(applied + 1);
+    const after = await volume();
+    const changed = diff(before, after);
+    expect(changed.length).toBeGreaterThan(0);
+    for (const i of changed) expect(after[i]).toBe(0);
+    expect(after[index(...p)]).toBe(0);
+  });
+
+  it('bounds a 3D fill by its voxel budget, and asks before edits over the confirmation threshold', async () => {
+    const before = await volume();
+    // A segment no edit touched, spanning several sections.
+    const count = (vol: Uint32Array, id: number) => vol.reduce((n, v) => n + (v === id ? 1 : 0), 0);
+    const target = bigInSlice(before, Z, []).find((id) => count(before, id) === count(original, id) && before.slice(0, index(Z - 2, 0, 0)).includes(id))!;
+    expect(target).toBeDefined();
+    const p = central(interior(before, Z, target));
+    await tool('f', 'fill');
+    await page.keyboard.press('d');
+    await expect.poll(async () => (await state()).fillMode).toBe('3d');
+    await page.evaluate(() => (window as any).__tuProofreading.session.state.set({ fillMaxVoxels: 50, fillBoxRadius: 64 }));
+    const previous = (await state()).activeSegment;
+    await page.keyboard.press('n');
+    await expect.poll(async () => (await state()).activeSegment).not.toBe(previous);
+    await clickVoxel(p);
+    await expect.poll(() => page.getByTestId('pr-notice').textContent()).toMatch(/50/);
+    expect(await page.getByTestId('fill-confirm').count()).toBe(0);
+
+    // A budget large enough, and a confirmation threshold below the region's size.
+    const size = before.filter((v) => v === target).length;
+    await page.evaluate(() => (window as any).__tuProofreading.session.state.set({ fillMaxVoxels: 1_000_000 }));
+    await apiCall(page, 'proofreading.setSettings', { confirmVoxels: 100 });
+    await clickVoxel(p);
+    await page.getByTestId('fill-confirm').waitFor();
+    const applied = (await history()).state.applied;
+    await page.keyboard.press('Enter');
+    await page.getByTestId('confirm-edit-apply').waitFor();
+    await screenshot(page, 'proofreading-confirm-large');
+    await page.getByTestId('confirm-edit-apply').click();
+    await settled(applied + 1);
+    await apiCall(page, 'proofreading.setSettings', { confirmVoxels: 1_000_000 });
+    const after = await volume();
+    const changed = diff(before, after);
+    const id = (await state()).activeSegment as number;
+    // The 3D region of the segment connected to the seed inside the box: at most all of it.
+    expect(changed.length).toBeGreaterThan(100);
+    expect(changed.length).toBeLessThanOrEqual(size);
+    for (const i of changed) {
+      expect(before[i]).toBe(target);
+      expect(after[i]).toBe(id);
+    }
+    expect(changed.some((i) => Math.floor(i / (SHAPE[1] * SHAPE[2])) !== Z), 'the fill reaches other sections').toBe(true);
+  });
 });

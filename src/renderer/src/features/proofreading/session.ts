@@ -382,7 +382,7 @@ export class ProofreadingSession {
       };
       const off = this.viewer.onFrame((s) => {
         frames++;
-        idleFrames = s.loader.inFlight === 0 && s.loader.queued === 0 ? idleFrames + 1 : 0;
+        idleFrames = s.loader.inFlight === 0 && s.loader.queued === 0 && s.pendingVisible === 0 ? idleFrames + 1 : 0;
         if (frames >= 2 && idleFrames >= 2) done();
         else this.viewer.requestRender();
       });
@@ -391,11 +391,21 @@ export class ProofreadingSession {
     });
   }
 
-  private onLabelsChanged(e: { layerId: string; levels: { level: number; chunks: number[][] }[]; box: { min: number[]; max: number[] } }): void {
-    if (!this.viewer.layers.some((l) => l.id === e.layerId)) return;
-    // The first event names the level-0 chunks; the coarser levels follow in a second one (and
-    // layers.changed once all are written). Refetch exactly what each event names.
-    this.viewer.invalidate(e.layerId, { min: e.box.min as Vec3, max: e.box.max as Vec3 });
+  private onLabelsChanged(e: { layerId: string; levels: { level: number; chunks: number[][] }[] }): void {
+    const layer = this.viewer.layers.find((l) => l.id === e.layerId);
+    if (!layer) return;
+    // Exactly the rewritten chunks: level 0 in the first event, the coarser levels in a second
+    // one once the pyramid is updated. (Marking a chunk stale also marks the coarser chunks
+    // under it; they are refetched only when a view draws that level.)
+    for (const { level, chunks } of e.levels) {
+      const l = layer.levels[level];
+      if (!l) continue;
+      for (const c of chunks) {
+        const min = [0, 1, 2].map((a) => c[a] * l.chunkShape[a] * l.factors[a]) as Vec3;
+        const max = [0, 1, 2].map((a) => Math.min(layer.shape[a], min[a] + l.chunkShape[a] * l.factors[a])) as Vec3;
+        this.viewer.invalidate(e.layerId, { min, max });
+      }
+    }
   }
 
   // ---- messages ------------------------------------------------------------------------------
