@@ -41,3 +41,16 @@ describe('ONNX lowering (onnxruntime float32) matches the float64 interpreter, f
     });
   }
 });
+
+describe('external data', () => {
+  it('loads models whose weights exceed the threshold from ONNX external data, with the same results', async () => {
+    const { createModel } = await import('../../../src/main/ml/model');
+    const { Predictor } = await import('../../../src/main/ml/infer/predictor');
+    const model = createModel('tiny', { featureSize: [4, 8, 8, 8], hiddenSize: 8, depths: [1, 1, 1, 1], nSlices: 1 });
+    const w = model.initWeights(1);
+    const x = Float32Array.from({ length: 16 ** 3 }, (_, i) => Math.sin(i));
+    const inline = await Predictor.create(model, w, { crop: [16, 16, 16], threads: 1, scan: 'onnx' });
+    const external = await Predictor.create(model, w, { crop: [16, 16, 16], threads: 1, scan: 'onnx', externalDataBytes: 1 });
+    expect(Array.from(await external.predict(x))).toEqual(Array.from(await inline.predict(x)));
+  });
+});

@@ -77,9 +77,13 @@ export class Graph {
   /** Name scope stack, joined with '/', used to name intermediate values readably. */
   private readonly scopes: string[] = [];
 
+  private readonly nameCounters = new Map<string, number>();
+
   private uniqueName(base: string): string {
     let name = base;
-    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
+    let i = this.nameCounters.get(base) ?? 0;
+    while (this.names.has(name)) name = `${base}_${++i}`;
+    this.nameCounters.set(base, i);
     this.names.add(name);
     return name;
   }

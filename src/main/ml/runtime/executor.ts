@@ -4,11 +4,14 @@
  * or 'js') the graph is split at scan ops: onnxruntime segments and host scans alternate,
  * forward and backward alike, and tensors pass between them without copies.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Graph, Value } from '../ir/graph';
 import { neededNodes } from '../ir/interpreter';
 import { opDef } from '../ir/registry';
 import { rewrite } from '../ir/rewrite';
-import { encodeModel, lowerGraph } from '../onnx/lower';
+import { encodeModel, lowerGraph, writeModelWithExternalData } from '../onnx/lower';
 import { jsScanKernels, nativeScanKernels, type ScanCall, type ScanKernels } from '../scan/host';
 import { cachedSession, chooseProvider, defaultThreads, ort, type RuntimeOptions, sessionOptions } from './ort';
 
@@ -16,6 +19,11 @@ export type ScanBackendPref = 'auto' | 'native' | 'onnx' | 'js';
 
 export interface ExecutorOptions extends RuntimeOptions {
   scan?: ScanBackendPref;
+  /**
+   * Models whose initializers exceed this many bytes are written to a temporary folder with
+   * ONNX external data and loaded from there (protobuf caps a model at 2 GB). Default 1 GiB.
+   */
+  externalDataBytes?: number;
 }
 
 export interface ExecutorInfo {
@@ -40,6 +48,20 @@ export interface ExecutorSpec {
 type Step =
   | { kind: 'ort'; session: ort.InferenceSession; inputs: Map<string, Value>; outputs: Map<string, Value> }
   | { kind: 'host'; node: Graph['nodes'][number] };
+
+/** Writes the model with external data to a temporary folder, loads it, and removes the folder. */
+async function sessionWithExternalData(model: ReturnType<typeof lowerGraph>['model'], options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenunify-onnx-'));
+  try {
+    return await ort.InferenceSession.create(writeModelWithExternalData(model, dir), options);
+  } finally {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Windows keeps memory-mapped files busy; the OS temp cleaner gets them later.
+    }
+  }
+}
 
 export async function resolveScanBackend(pref: ScanBackendPref = 'auto'): Promise<{ kernels: ScanKernels | null; backend: ExecutorInfo['scanBackend']; reason: string }> {
   if (pref === 'onnx') return { kernels: null, backend: 'onnx', reason: 'onnx scan requested (LinearAttention)' };
@@ -142,7 +164,9 @@ export class Executor {
         }
       }
       const lowered = lowerGraph(g, { outputs: outs, extraInputs: [...extra], weights: spec.weights, name: `${spec.name ?? 'graph'}_seg${k}` });
-      const session = await cachedSession(encodeModel(lowered.model), opts2);
+      const session = lowered.initializerBytes > (opts.externalDataBytes ?? 2 ** 30)
+        ? await sessionWithExternalData(lowered.model, opts2)
+        : await cachedSession(encodeModel(lowered.model), opts2);
       steps.push({ kind: 'ort', session, inputs: lowered.inputs, outputs: new Map(Object.entries(outs)) });
     }
     const lastUse = new Map<Value, number>();
