@@ -4,6 +4,7 @@ import { formatPhysical, formatVoxel } from './core/coordinates';
 import { formatLength, type Vec3 } from './core/geometry';
 import { colorToCss, segmentColor } from './core/segment-ids';
 import { useStore } from './state/store';
+import { isLabelLayer } from './state/viewer-state';
 import type { ViewerStats } from './viewer-controller';
 import { useViewer } from './ViewerProvider';
 
@@ -52,7 +53,7 @@ export function StatusBar() {
           <Text size="xs" c="dimmed">
             {v.name}
           </Text>
-          {v.kind === 'image' ? (
+          {!isLabelLayer(v) ? (
             <Text size="xs" className="mono" data-testid="status-intensity">
               {v.value === null ? '…' : typeof v.value === 'number' ? formatNumber(v.value) : String(v.value)}
             </Text>

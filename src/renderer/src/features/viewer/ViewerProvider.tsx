@@ -3,7 +3,7 @@ import type { ProjectInfo } from '@shared/api/projects';
 import type { LayerInfo } from '@shared/api/volumes';
 import { useApi, useApiEvent } from '../../api/context';
 import { defaultImageDisplay } from './core/image-window';
-import { createViewerStores, type LayerDisplay } from './state/viewer-state';
+import { createViewerStores, isLabelLayer, type LayerDisplay } from './state/viewer-state';
 import { ViewerExtensions } from './tools/registry';
 import { ViewerController } from './viewer-controller';
 
@@ -92,7 +92,7 @@ export function ViewerProvider({ project, children }: { project: ProjectInfo; ch
   // A first display window for image layers from their statistics (unless one was saved).
   useEffect(() => {
     for (const l of layers) {
-      if (l.kind !== 'image') continue;
+      if (isLabelLayer(l)) continue;
       const d = controller.displays.get()[l.id];
       if (d?.kind === 'image' && d.stats) continue;
       api.call('layers.stats', { layerId: l.id }).then(

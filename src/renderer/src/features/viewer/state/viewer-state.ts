@@ -66,12 +66,15 @@ export function initialViewerState(): ViewerState {
   };
 }
 
+export function isLabelLayer(layer: Pick<LayerInfo, 'kind'>): boolean {
+  return layer.kind === 'labels' || layer.kind === 'fragments';
+}
+
+/** Label and fragment layers show ids; everything else (images, affinities) shows intensities. */
 export function defaultDisplay(layer: LayerInfo): LayerDisplay {
-  if (layer.kind === 'image') {
-    const range = dtypeDisplayRange(layer.dtype);
-    return { kind: 'image', visible: true, image: defaultImageDisplay(range), range, stats: null };
-  }
-  return { kind: 'labels', visible: true, labels: { ...DEFAULT_LABEL_DISPLAY } };
+  if (isLabelLayer(layer)) return { kind: 'labels', visible: true, labels: { ...DEFAULT_LABEL_DISPLAY } };
+  const range = dtypeDisplayRange(layer.dtype);
+  return { kind: 'image', visible: true, image: defaultImageDisplay(range), range, stats: null };
 }
 
 /** A first display range before statistics arrive: the dtype's range for 8/16-bit, 0..1 otherwise. */
