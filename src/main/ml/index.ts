@@ -24,6 +24,6 @@ export { chooseProvider, defaultThreads, releaseAllSessions, type DevicePreferen
 export { Graph, Value } from './ir/graph';
 export * as F from './ir/functional';
 export { gradients } from './ir/autodiff';
-export { Module, conv3d, convTranspose3d, initWeights, layerNorm, linear, type ParamSpec } from './nn/module';
+export { Module, causalConv1d, conv3d, convTranspose3d, initWeights, layerNorm, linear, type ParamSpec } from './nn/module';
 export { modelImport, modelImportCommand, modelInfo, modelInfoCommand, type ImportSummary, type ModelInfo } from './cli-commands';
 export { Rng } from './util/rng';

@@ -10,7 +10,7 @@
 import { AppError } from '../../errors';
 import * as F from '../ir/functional';
 import { Graph, type Value } from '../ir/graph';
-import { type Init, Module, type ParamSpec, conv3d, convTranspose3d, fanInBound, layerNorm, linear, linearWith } from '../nn/module';
+import { type Init, Module, type ParamSpec, causalConv1d, conv3d, convTranspose3d, layerNorm, linear, linearWith } from '../nn/module';
 
 export type PresetName = 'tiny' | 'base' | '100M' | '200M' | '500M' | '1B';
 export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'base', '100M', '200M', '500M', '1B'];
@@ -123,9 +123,7 @@ function mamba(m: Module, x: Value, c: number, cfg: SegMambaConfig): Value {
   let sum: Value | null = null;
   DIRECTIONS.forEach((dir, k) => {
     const xDir = F.transpose(permuteTokens(xIn, k, cfg.nSlices), [0, 2, 1]); // [B, D, L]
-    const convW = m.param(`conv1d${dir.suffix}.weight`, [D, 1, cfg.dConv], fanInBound(cfg.dConv));
-    const convB = m.param(`conv1d${dir.suffix}.bias`, [D], fanInBound(cfg.dConv), false);
-    const u = F.silu(F.conv(xDir, convW, convB, { pads: [cfg.dConv - 1, 0], group: D }));
+    const u = F.silu(causalConv1d(m, xDir, D, cfg.dConv, dir.suffix));
     const xDbl = linear(m.child(`x_proj${dir.suffix}`), F.transpose(u, [0, 2, 1]), D, R + 2 * N, false); // [B, L, R+2N]
     const dtW = m.param(`dt_proj${dir.suffix}.weight`, [D, R], { kind: 'uniform', bound: R ** -0.5 });
     const dtB = m.param(`dt_proj${dir.suffix}.bias`, [D], dtBiasInit(), false);

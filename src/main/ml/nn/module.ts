@@ -107,6 +107,16 @@ export function linearWith(x: Value, w: Value, b: Value | null): Value {
   return F.reshape(y, [...lead, w.shape[0]]);
 }
 
+/**
+ * Depthwise causal Conv1d on [B, C, L] (nn.Conv1d(C, C, k, groups=C, padding=k-1) truncated to
+ * the first L outputs): output t sees inputs t-k+1..t.
+ */
+export function causalConv1d(m: Module, x: Value, channels: number, k: number, suffix = ''): Value {
+  const w = m.param(`conv1d${suffix}.weight`, [channels, 1, k], fanInBound(k));
+  const b = m.param(`conv1d${suffix}.bias`, [channels], fanInBound(k), false);
+  return F.conv(x, w, b, { pads: [k - 1, 0], group: channels });
+}
+
 export function layerNorm(m: Module, x: Value, c: number, eps = 1e-5): Value {
   const w = m.param('weight', [c], { kind: 'const', value: 1 }, false);
   const b = m.param('bias', [c], { kind: 'const', value: 0 }, false);
