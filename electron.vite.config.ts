@@ -18,6 +18,7 @@ export default defineConfig({
           worker: resolve(import.meta.dirname, 'src/main/jobs/worker-entry.ts'),
           'volume-worker': resolve(import.meta.dirname, 'src/main/volumes/decode-worker.ts'),
           'proofreading-mesh': resolve(import.meta.dirname, 'src/main/proofreading/mesh/mesh-worker.ts'),
+          'studio-preview': resolve(import.meta.dirname, 'src/main/studio-ml/preview-worker.ts'),
         },
       },
     },

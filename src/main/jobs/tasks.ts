@@ -20,6 +20,9 @@ export const TASKS: Record<string, () => Promise<TaskFn<any, any>>> = {
   'exports.segments': async () => (await import('../volumes/export/tasks')).segmentTableTask,
   'exports.meshes': async () => (await import('../volumes/export/tasks')).meshExportTask,
   'exports.model': async () => (await import('../volumes/export/tasks')).modelExportTask,
+  'studio.importModel': async () => (await import('../studio-ml/tasks')).importModelTask,
+  'studio.finetune': async () => (await import('../studio-ml/tasks')).studioFinetuneTask,
+  'studio.segment': async () => (await import('../studio-ml/tasks')).studioSegmentTask,
 };
 
 export function isTaskKind(kind: string): boolean {

@@ -5,6 +5,7 @@ import type { MethodSpec } from './method';
 import { ProjectInfo, projectsApi } from './projects';
 import { pipelineApi } from './pipeline';
 import { proofreadingApi, proofreadingEvents } from './proofreading';
+import { studioMlApi, studioMlEvents } from './studio-ml';
 import { systemApi } from './system';
 import { volumesApi, volumesEvents } from './volumes';
 
@@ -21,6 +22,7 @@ export const contract = {
   ...proofreadingApi,
   ...pipelineApi,
   ...exportsApi,
+  ...studioMlApi,
 } satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;
@@ -35,6 +37,7 @@ export const events = {
   'project.changed': ProjectInfo.nullable(),
   ...volumesEvents,
   ...proofreadingEvents,
+  ...studioMlEvents,
 } satisfies Record<string, z.ZodType>;
 
 export type Events = typeof events;
