@@ -6,7 +6,7 @@ import { runJob } from '../cli/jobs';
 import { AppError } from '../errors';
 import { Project, PROJECT_DB } from '../store/project';
 import { formatShape, parseRoi } from './box';
-import { parseIdList, runExportJob } from './export/cli';
+import { mb, parseIdList, runExportJob } from './export/cli';
 import { EXPORTERS, formatFromPath, type ExportResult } from './export/index';
 import { EXPORT_TASKS } from './export/tasks';
 import { cleanupInterruptedImports, importVolume, type ImportResult } from './import';
@@ -183,7 +183,7 @@ export const exportCliCommand: CliCommand = {
       };
       const result = await runExportJob<ExportResult>(project, EXPORT_TASKS.volume, params, io, `Exporting ${layer.name}`);
       if (values.json) io.json(result);
-      else io.out(`wrote ${result.files.join(' + ')} (${format}, ${formatShape(result.shape)}${result.mapping ? `, mapping ${result.mapping}` : ''}, ${(result.bytes / 1e6).toFixed(1)} MB)`);
+      else io.out(`wrote ${result.files.join(' + ')} (${format}, ${formatShape(result.shape)}${result.mapping ? `, mapping ${result.mapping}` : ''}, ${mb(result.bytes)})`);
       return 0;
     } finally {
       project.close();

@@ -96,7 +96,7 @@ print(lut.dtype, lut.shape[0], ','.join(map(str, lut[0])), ','.join(map(str, lut
 
   it('precomputed segment properties carry names, notes, status tags and, for fragments, each fragment\'s segment', () => {
     const props = (p: string) => JSON.parse(readFileSync(join(dir, p, 'segment_properties', 'info'), 'utf8')).inline;
-    const prop = (info: { properties: { id: string }[] }, id: string) => info.properties.find((p) => p.id === id) as { values: unknown[]; tags?: string[] };
+    const prop = (info: { properties: { id: string }[] }, id: string) => info.properties.find((p) => p.id === id) as unknown as { values: unknown[]; tags?: string[] };
     const applied = props('applied.precomputed');
     const inRoi = (data: Uint32Array) => [...new Set(cut(data, SHAPE, ROI) as Uint32Array)].filter((v) => v !== 0).sort((a, b) => a - b);
     expect(applied.ids).toEqual(inRoi(Uint32Array.from(fx.mapped)).map(String));

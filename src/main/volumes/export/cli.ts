@@ -5,6 +5,8 @@ import type { CliIO } from '../../cli/io';
 import { runJob } from '../../cli/jobs';
 import { AppError, isAppError } from '../../errors';
 import { requireLabelLayerInfo } from '../../proofreading/label-layer';
+import { segmentRow } from '../../proofreading/ops/context';
+import { resolveModel } from '../../pipeline/models';
 import { Project } from '../../store/project';
 import { NO_SPACE_PREFIX } from './atomic';
 import type { MeshExportResult } from './mesh-files';
@@ -40,7 +42,7 @@ export function parseIdList(text: string | undefined, what: string): number[] | 
   return ids;
 }
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e5 ? 3 : 1)} MB`;
+export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e5 ? 3 : 1)} MB`;
 
 export const exportSegmentsCommand: CliCommand = {
   name: 'export-segments',
@@ -99,6 +101,8 @@ export const exportMeshesCommand: CliCommand = {
     return withProofreading(dir, async (service, project) => {
       const info = requireLabelLayerInfo(project, layerRef);
       await ensureIndexed(service, info.id, io);
+      const missing = segments.filter((id) => !segmentRow(project.db, info.id, id)?.voxel_count);
+      if (missing.length) throw new AppError('NOT_FOUND', `segment${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of layer '${info.name}' ha${missing.length > 1 ? 've' : 's'} no voxels`);
       const params = { layerId: info.id, path: resolve(out), segments, format, merged: values.merged === true, level, overwrite: values.overwrite === true };
       const r = await runExportJob<MeshExportResult>(project, EXPORT_TASKS.meshes, params, io, `Exporting meshes of ${info.name}`);
       if (values.json) io.json(r);
@@ -132,6 +136,7 @@ export const exportModelCommand: CliCommand = {
     const [dir, model, out] = positionals;
     const project = Project.open(dir);
     try {
+      resolveModel(project, model); // unknown models fail here, before a job starts
       const params = {
         model,
         path: resolve(out),

@@ -35,7 +35,12 @@ export const exportHandlers: PartialHandlers = {
     const appending = p.append === true && p.format === 'hdf5' && existsSync(resolve(p.path));
     checkDestination({ path: resolve(p.path) }, { overwrite: p.overwrite, existingMainOk: appending });
     const region = p.roi ? ' (region)' : '';
-    return ctx.jobs.start(project, EXPORT_TASKS.volume, { ...p, layerId: layer.id }, { title: `Export ${layer.name} as ${p.format}${region}` });
+    const title = `Export ${layer.name} as ${p.format}${region}`;
+    // Requests 'layers.export' could express keep its job kind ('volumes.export'); both run exportLayer.
+    const { layerId: _l, path, format, roi, overwrite, zarrVersion, ...extras } = p;
+    const plain = (format === 'tiff' || format === 'zarr') && layer.kind !== 'fragments' && Object.values(extras).every((v) => v === undefined);
+    if (plain) return ctx.jobs.start(project, 'volumes.export', { layerId: layer.id, path, format, roi, overwrite, zarrVersion }, { title });
+    return ctx.jobs.start(project, EXPORT_TASKS.volume, { ...p, layerId: layer.id }, { title });
   },
 
   'exports.segments': (p, ctx) => {
