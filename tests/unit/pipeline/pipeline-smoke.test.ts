@@ -30,10 +30,10 @@ describe('pipeline smoke test', () => {
           image: { layer: 'em' },
           labels: { layer: 'gt' },
           init: 'pre',
-          steps: 60,
+          steps: 45,
           lr: 3e-3,
           warmupSteps: 5,
-          validateEvery: 30,
+          validateEvery: 25,
           thresholds: [0.3, 0.5, 0.7],
           run: 'ft',
           trainRegion: { min: [0, 0, 0], max: [32, 48, 96] },
@@ -46,8 +46,8 @@ describe('pipeline smoke test', () => {
       expect(ft.loadReport!.unexpected.every((n) => n.startsWith('preciever.'))).toBe(true);
       expect(ft.loadReport!.loaded).toBeGreaterThan(100);
       expect(ft.best).not.toBeNull();
-      expect(runPoints(project, 'ft', 'val').map((p) => p.step)).toEqual([30, 60]);
-      expect(ctx.events.filter((e) => e.kind === 'train.point' && e.data.run === 'ft' && e.data.split === 'train')).toHaveLength(60);
+      expect(runPoints(project, 'ft', 'val').map((p) => p.step)).toEqual([25, 45]);
+      expect(ctx.events.filter((e) => e.kind === 'train.point' && e.data.run === 'ft' && e.data.split === 'train')).toHaveLength(45);
       const models = listModels(project);
       const ftModel = models.find((m) => m.id === ft.modelId)!;
       expect(ftModel.provenance).toMatchObject({ kind: 'fine-tuned', parent: { name: 'pre' } });
