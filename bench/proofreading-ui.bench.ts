@@ -81,25 +81,26 @@ async function samples(page: Page): Promise<number> {
   return page.evaluate(() => (window as any).__lat.samples.length);
 }
 
-/** Moves in a dragged stroke, each to a fresh spot, measuring the overlay (or baseline) latency. */
+/**
+ * Pointer moves in dragged strokes (one stroke per row of 10 moves, rows `stepPx` apart, so
+ * each move paints a fresh spot), measuring the latency of each move.
+ */
 async function measureMoves(page: Page, n: number, start: { x: number; y: number }, stepPx: number, arm: (x: number, y: number) => Promise<void>): Promise<number[]> {
   await page.evaluate(() => ((window as any).__lat.samples = []));
-  await page.mouse.move(start.x, start.y);
-  await page.mouse.down();
-  let x = start.x;
-  let y = start.y;
   for (let i = 0; i < n; i++) {
-    x += stepPx;
-    if (x > start.x + 10 * stepPx) {
-      x = start.x;
-      y += stepPx;
+    const col = i % 10;
+    const y = start.y + Math.floor(i / 10) * stepPx;
+    if (col === 0) {
+      await page.mouse.move(start.x, y);
+      await page.mouse.down();
     }
+    const x = start.x + (col + 1) * stepPx;
     await arm(x, y);
     const before = await samples(page);
     await page.mouse.move(x, y);
     await page.waitForFunction((k) => (window as any).__lat.samples.length > k, before, { timeout: 10_000, polling: 5 });
+    if (col === 9 || i === n - 1) await page.mouse.up();
   }
-  await page.mouse.up();
   return page.evaluate(() => (window as any).__lat.samples as number[]);
 }
 
@@ -156,7 +157,14 @@ async function main() {
     await page.keyboard.press('n');
     await page.waitForFunction(() => (window as any).__tuProofreading.session.state.get().activeSegment !== null);
     await page.evaluate(() => (window as any).__tuProofreading.session.state.set({ brushRadius: 4 }));
-    const brush = (n: number) => measureMoves(page, n, origin, step, (x, y) => arm2d(page, '[data-testid="pane-xy"] canvas', x - pane.x, y - pane.y + 2 * ppv));
+    // Each round paints fresh rows (a stroke over its own stored voxels would hardly change pixels).
+    const rows = (n: number) => Math.ceil(n / 10) + 1;
+    let row = 0;
+    const brush = (n: number) => {
+      const start = { x: origin.x, y: origin.y + row * step };
+      row += rows(n);
+      return measureMoves(page, n, start, step, (x, y) => arm2d(page, '[data-testid="pane-xy"] canvas', x - pane.x, y - pane.y + 2 * ppv));
+    };
     const overlay: number[] = [];
     const base: number[] = [];
     // Interleaved so that load changes hit both alike.
@@ -222,8 +230,9 @@ async function main() {
       });
     });
     for (let i = 0; i < STROKES; i++) {
-      const y = Math.floor(SHAPE[1] * 0.6) + (i % 5) * 10;
-      const x = Math.floor(SHAPE[2] * 0.2) + Math.floor(i / 5) * 14;
+      // Right of the area the pointer moves painted.
+      const y = Math.floor(SHAPE[1] * 0.2) + (i % 5) * 10;
+      const x = Math.floor(SHAPE[2] * 0.75) + Math.floor(i / 5) * 14;
       const a = await voxelOnPage(page, 'xy', [Z, y, x]);
       const b = await voxelOnPage(page, 'xy', [Z, y, x + 6]);
       await page.mouse.move(a.x, a.y);

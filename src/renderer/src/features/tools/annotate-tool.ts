@@ -6,7 +6,7 @@ import { backToNavigate, paneVoxel } from './common';
 /** Click: a to-do point here; Shift+click: a bookmark. Their text is edited in the Notes panel. */
 export class AnnotateTool implements ViewerTool {
   readonly id = 'annotate';
-  readonly label = 'To-do / bookmark';
+  readonly label = 'Annotate';
   readonly hotkey = 'T';
   readonly cursor = 'crosshair';
   readonly shortcuts = [backToNavigate()];
