@@ -6,10 +6,7 @@ import type { ViewerTool } from './tools/types';
 /** Every key and gesture the viewer (and the registered tools) respond to, from the binding tables. */
 export function HelpOverlay({ opened, onClose, tools, sections = [] }: { opened: boolean; onClose: () => void; tools: ViewerTool[]; sections?: readonly HelpSection[] }) {
   const groups = ['Navigate', 'View', 'Segments', 'Other'] as const;
-  const toolRows = tools.flatMap((t) => [
-    ...(t.hotkey ? [{ keys: [t.hotkey], description: `${t.label} tool` }] : []),
-    ...(t.shortcuts ?? []).map((s) => ({ keys: [s.label], description: `${t.label}: ${s.description}` })),
-  ]);
+  const toolRows = [...tools.flatMap((t) => (t.hotkey ? [{ keys: [t.hotkey], description: `${t.label} tool` }] : [])), ...toolShortcutRows(tools)];
   return (
     <Modal opened={opened} onClose={onClose} title={<Title order={4}>Viewer controls</Title>} size="xl" data-testid="help-overlay">
       <SimpleGrid cols={2} spacing="xl">
@@ -61,4 +58,17 @@ function Section({ title, rows }: { title: string; rows: { keys: string[]; descr
       </Table>
     </div>
   );
+}
+
+/** Tool shortcuts, one row per key and meaning: "Brush, Eraser: smaller brush". */
+function toolShortcutRows(tools: ViewerTool[]): { keys: string[]; description: string }[] {
+  const rows = new Map<string, { key: string; description: string; tools: string[] }>();
+  for (const t of tools)
+    for (const s of t.shortcuts ?? []) {
+      const id = `${s.label}\u0000${s.description}`;
+      const row = rows.get(id) ?? { key: s.label, description: s.description, tools: [] };
+      row.tools.push(t.label);
+      rows.set(id, row);
+    }
+  return [...rows.values()].map((r) => ({ keys: [r.key], description: `${r.tools.join(', ')}: ${r.description}` }));
 }
