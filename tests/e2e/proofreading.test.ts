@@ -168,7 +168,8 @@ describe.runIf(chromiumAvailable())('browser mode: proofreading', () => {
     expect(await page.getByTestId('mesh-view').count()).toBe(1);
     await page.keyboard.press('?');
     await page.getByTestId('help-overlay').getByText('Undo the last edit (any tool, survives restarts)').waitFor();
-    await page.getByTestId('help-overlay').getByText('Brush: new segment id').waitFor();
+    await page.getByTestId('help-overlay').getByText('Brush, Eraser, Fill: new segment id').waitFor();
+    await page.waitForTimeout(400); // the modal's opening transition
     await screenshot(page, 'proofreading-help');
     await page.keyboard.press('Escape');
     await screenshot(page, 'proofreading-open');
