@@ -1,6 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import ort from 'onnxruntime-node';
 import { AppError } from '../../errors';
@@ -9,7 +8,7 @@ import { Predictor } from '../../ml/infer/predictor';
 import { rewrite } from '../../ml/ir/rewrite';
 import { modelFromConfig } from '../../ml/model';
 import { DEFAULT_CROP } from '../../ml/models/segmamba';
-import { encodeModel, lowerGraph } from '../../ml/onnx/lower';
+import { encodeModel, lowerGraph, writeModelWithExternalData } from '../../ml/onnx/lower';
 import { resolveModel } from '../../pipeline/models';
 import { normalize } from '../../pipeline/normalization';
 import type { Project } from '../../store/project';
@@ -78,30 +77,20 @@ function foldNormalization(model: ModelProto, inputName: string, n: Normalizatio
   );
 }
 
-/** Moves initializers of at least 1 KiB into `dataPath` (64-byte aligned), referenced by `location`. */
-function moveToExternalData(model: ModelProto, dataPath: string, location: string): void {
-  const fd = openSync(dataPath, 'w');
-  try {
-    let offset = 0;
-    for (const t of model.graph!.initializer!) {
-      const raw = t.rawData;
-      if (!raw || raw.byteLength < 1024) continue;
-      const pad = (64 - (offset % 64)) % 64;
-      if (pad) writeSync(fd, new Uint8Array(pad));
-      offset += pad;
-      for (let o = 0; o < raw.byteLength; o += 1 << 30) writeSync(fd, raw.subarray(o, Math.min(raw.byteLength, o + (1 << 30))));
-      t.externalData = [
-        { key: 'location', value: location },
-        { key: 'offset', value: String(offset) },
-        { key: 'length', value: String(raw.byteLength) },
-      ];
-      t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-      t.rawData = new Uint8Array(0);
-      offset += raw.byteLength;
-    }
-  } finally {
-    closeSync(fd);
+/**
+ * Writes the model with its initializers of at least 1 KiB in external data: the engine's
+ * writer lays them out (as `model.onnx.data` in a scratch folder at `tmpModel`), then the data
+ * file moves to `tmpData` and the tensors' `location` is renamed to the data file's final name.
+ */
+async function writeWithExternalData(model: ModelProto, tmpModel: string, tmpData: string, location: string): Promise<void> {
+  await mkdir(tmpModel);
+  writeModelWithExternalData(model, tmpModel, 1024);
+  await rename(join(tmpModel, 'model.onnx.data'), tmpData);
+  for (const t of model.graph!.initializer!) {
+    for (const e of t.externalData ?? []) if (e.key === 'location') e.value = location;
   }
+  await rm(tmpModel, { recursive: true, force: true });
+  await writeFile(tmpModel, encodeModel(model));
 }
 
 /** Deterministic values over [offset, offset + scale] (integers for 8-bit scaling). */
@@ -165,8 +154,8 @@ export async function exportModel(project: Project | null, modelRef: string, out
 
   opts.progress?.(0.3, external ? 'writing the model and its external data' : 'writing the model');
   await writeAtomically({ path, sideFiles: external ? [dataPath] : [] }, { overwrite: opts.overwrite, signal: opts.signal }, async (tmp) => {
-    if (external) moveToExternalData(proto, tmp.sideFiles[0], basename(dataPath));
-    await writeFile(tmp.path, encodeModel(proto));
+    if (external) await writeWithExternalData(proto, tmp.path, tmp.sideFiles[0], basename(dataPath));
+    else await writeFile(tmp.path, encodeModel(proto));
   });
   const files = [path, ...(external ? [dataPath] : [])];
   if (opts.overwrite && !external) await rm(dataPath, { force: true });
