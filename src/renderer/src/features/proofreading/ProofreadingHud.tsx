@@ -1,17 +1,12 @@
 import { Badge, Button, CloseButton, Group, Kbd, Loader, Modal, Paper, Stack, Text } from '@mantine/core';
-import { useSyncExternalStore } from 'react';
 import { colorToCss } from '../viewer/core/segment-ids';
 import { useStore, type Store } from '../viewer/state/store';
 import { useViewer } from '../viewer/ViewerProvider';
 import { useProofreading } from './context';
 import { formatCount } from './edit-errors';
 
-function useWhole<T>(store: Store<T>): T {
-  return useSyncExternalStore(
-    (cb) => store.subscribe(cb),
-    () => store.get(),
-  );
-}
+/** The whole state of a store (a new object on every change). */
+const useWhole = <T,>(store: Store<T>): T => useStore(store, (s) => s);
 
 const NOTICE_COLOR = { error: 'red', warning: 'yellow', info: 'blue', success: 'teal' } as const;
 

@@ -1,5 +1,4 @@
 import { Alert, Badge, Button, Checkbox, Group, Kbd, NumberInput, Paper, SegmentedControl, Select, SimpleGrid, Slider, Stack, Text } from '@mantine/core';
-import { useSyncExternalStore } from 'react';
 import { useApi } from '../../api/context';
 import { useProofreading } from '../proofreading/context';
 import { groupColor } from '../proofreading/preview-slice';
@@ -8,12 +7,8 @@ import { useStore, type Store } from '../viewer/state/store';
 import { useViewer } from '../viewer/ViewerProvider';
 import { MAX_BRUSH_RADIUS } from './brush-geometry';
 
-function useToolState<T>(store: Store<T>): T {
-  return useSyncExternalStore(
-    (cb) => store.subscribe(cb),
-    () => store.get(),
-  );
-}
+/** The whole state of a store (a new object on every change). */
+const useToolState = <T,>(store: Store<T>): T => useStore(store, (s) => s);
 
 /** Tool picker, the active segment, and the settings and pending preview of the active tool. */
 export function ToolsPanel() {
