@@ -173,6 +173,20 @@ async function main() {
       overlay.push(...(await brush(Math.ceil(MOVES / 4))));
       await page.waitForFunction(() => (window as any).__tuProofreading.session.state.get().pending === 0 && (window as any).__tuProofreading.session.strokes.length === 0, null, { timeout: 30_000 });
     }
+    // Diagnostic: the same with the label layer hidden, so that moving onto another segment does
+    // not make the viewer redraw its slices (hover highlight) in the frame that draws the stroke.
+    const setLabelsVisible = (visible: boolean) =>
+      page.evaluate(
+        ([id, visible]) => {
+          const v = (window as any).__tuViewer;
+          v.displays.set({ [id]: { ...v.displays.get()[id], visible } });
+        },
+        [layerId, visible] as const,
+      );
+    await setLabelsVisible(false);
+    const hidden = await brush(Math.ceil(MOVES / 4));
+    await setLabelsVisible(true);
+    await page.waitForFunction(() => (window as any).__tuProofreading.session.state.get().pending === 0 && (window as any).__tuProofreading.session.strokes.length === 0, null, { timeout: 30_000 });
 
     // Commit: pointer-up -> server answer -> first frame whose WebGL label pixels show the stored
     // stroke (read with gl.readPixels right after the viewer's own draw, forcing no extra frame)
@@ -277,6 +291,7 @@ async function main() {
     const op95 = pct(overlay, 0.95);
     console.log(`baseline: bare canvas drawing in its pointermove handler -> pixels   p50 ${ms(bp50)}  p95 ${ms(bp95)}`);
     console.log(`brush stroke: pointermove -> stroke pixels in the overlay            p50 ${ms(op50)}  p95 ${ms(op95)}  (${(op50 / bp50).toFixed(2)}x / ${(op95 / bp95).toFixed(2)}x baseline)`);
+    console.log(`  diagnostic, labels hidden (no slice redraw on hover changes)          p50 ${ms(pct(hidden, 0.5))}  p95 ${ms(pct(hidden, 0.95))}  (${hidden.length} moves)`);
     const answers = commit.map((c) => c.answer);
     const labels = commit.map((c) => c.labels);
     const dropped = commit.map((c) => c.overlay);
