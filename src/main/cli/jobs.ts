@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { JobRunner } from '../jobs/runner';
+import { jobError, JobRunner } from '../jobs/runner';
 import type { Project } from '../store/project';
 import type { CliIO } from './io';
 
@@ -29,7 +29,8 @@ export async function runJob<R>(project: Project | null, kind: string, params: u
     const done = await runner.wait(info.id);
     if (done.state === 'succeeded') return done.result as R;
     if (done.state === 'cancelled') throw new AppError('CANCELLED', `${done.title} stopped by the user; run the command again to resume where possible`);
-    throw new AppError('INTERNAL', `${done.title} failed: ${done.error}`);
+    const err = jobError(done);
+    throw new AppError(err.code, `${done.title} failed: ${err.message}`);
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../errors';
+import { AppError, type ErrorCode } from '../errors';
+import { ERROR_CODES } from '../../shared/api/errors';
 import type { Project } from '../store/project';
 import { isTaskKind } from './tasks';
 import type { JobInfo, JobState, WorkerData, WorkerMessage } from './types';
@@ -67,6 +68,7 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
       startedAt: null,
       finishedAt: null,
       error: null,
+      errorCode: null,
       result: null,
     };
     let settle!: (i: JobInfo) => void;
@@ -93,8 +95,7 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
   async run<R>(project: Project | null, kind: string, params: unknown, opts: StartOptions = {}): Promise<R> {
     const info = await this.wait(this.start(project, kind, params, opts).id);
     if (info.state === 'succeeded') return info.result as R;
-    if (info.state === 'cancelled') throw new AppError('CANCELLED', `${info.title} was cancelled`);
-    throw new AppError('INTERNAL', info.error ?? `${info.title} failed`);
+    throw jobError(info);
   }
 
   cancel(id: string): JobInfo {
@@ -164,6 +165,7 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
         const cancelled = m.error.code === 'CANCELLED';
         this.finish(job, cancelled ? 'cancelled' : 'failed', {
           error: cancelled ? null : m.error.message,
+          errorCode: m.error.code,
           message: cancelled ? 'cancelled' : m.error.message,
         });
       }
@@ -171,7 +173,7 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
     worker.on('error', (err) => {
       if (ended) return;
       ended = true;
-      this.finish(job, 'failed', { error: err.message, message: err.message });
+      this.finish(job, 'failed', { error: err.message, errorCode: 'INTERNAL', message: err.message });
     });
     worker.on('exit', (code) => {
       if (ended) return;
@@ -179,6 +181,7 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
       const cancelled = job.info.message === 'cancelling…';
       this.finish(job, cancelled ? 'cancelled' : 'failed', {
         error: cancelled ? null : `worker exited with code ${code}`,
+        errorCode: cancelled ? 'CANCELLED' : 'INTERNAL',
         message: cancelled ? 'cancelled (stopped)' : `worker exited with code ${code}`,
       });
     });
@@ -225,4 +228,11 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
       this.pump();
     }
   }
+}
+
+/** The AppError a finished, unsuccessful job stands for, keeping the task's error code. */
+export function jobError(info: JobInfo): AppError {
+  if (info.state === 'cancelled') return new AppError('CANCELLED', `${info.title} was cancelled`);
+  const code = (ERROR_CODES as readonly string[]).includes(info.errorCode ?? '') ? (info.errorCode as ErrorCode) : 'INTERNAL';
+  return new AppError(code, info.error ?? `${info.title} failed`);
 }

@@ -28,6 +28,8 @@ export interface JobInfo {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** The AppError code of a failure (e.g. NO_SPACE, CANCELLED), so callers can react to its kind. */
+  errorCode: string | null;
   result: unknown;
 }
 

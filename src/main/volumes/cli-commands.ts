@@ -6,7 +6,7 @@ import { runJob } from '../cli/jobs';
 import { AppError } from '../errors';
 import { Project, PROJECT_DB } from '../store/project';
 import { formatShape, parseRoi } from './box';
-import { mb, parseIdList, runExportJob } from './export/cli';
+import { mb, parseIdList } from './export/cli';
 import { EXPORTERS, formatFromPath, type ExportResult } from './export/index';
 import { EXPORT_TASKS } from './export/tasks';
 import { cleanupInterruptedImports, importVolume, type ImportResult } from './import';
@@ -181,7 +181,7 @@ export const exportCliCommand: CliCommand = {
         encoding,
         meshSegments: parseIdList(values.meshes as string | undefined, '--meshes'),
       };
-      const result = await runExportJob<ExportResult>(project, EXPORT_TASKS.volume, params, io, `Exporting ${layer.name}`);
+      const result = await runJob<ExportResult>(project, EXPORT_TASKS.volume, params, io, `Exporting ${layer.name}`);
       if (values.json) io.json(result);
       else io.out(`wrote ${result.files.join(' + ')} (${format}, ${formatShape(result.shape)}${result.mapping ? `, mapping ${result.mapping}` : ''}, ${mb(result.bytes)})`);
       return 0;

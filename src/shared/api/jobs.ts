@@ -15,6 +15,7 @@ export const JobInfo = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   error: z.string().nullable(),
+  errorCode: z.string().nullable(),
   result: z.unknown(),
 });
 export type JobInfo = z.infer<typeof JobInfo>;

@@ -70,3 +70,16 @@ describe('job runner', () => {
     expect(p.db.prepare(`SELECT state FROM jobs WHERE id = 'j1'`).get()).toEqual({ state: 'interrupted' });
   });
 });
+
+describe('job errors', () => {
+  it('keep the task error code (e.g. NOT_FOUND) for callers', async () => {
+    const p = project();
+    const runner = new JobRunner();
+    // An import of a file that does not exist fails inside the task with NOT_FOUND.
+    const job = runner.start(p, 'volumes.import', { path: join(p.root, 'absent.tif'), kind: 'image', name: 'x' });
+    const done = await runner.wait(job.id);
+    expect(done.state).toBe('failed');
+    expect(done.errorCode).toBe('NOT_FOUND');
+    await expect(runner.run(p, 'volumes.import', { path: join(p.root, 'absent.tif'), kind: 'image', name: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

@@ -10,7 +10,7 @@ import { AppError, CancelledError, isAppError } from '../../errors';
  * looks finished. A full disk is reported as NO_SPACE.
  */
 
-/** Messages of NO_SPACE errors start with this (job records keep only the message). */
+/** Messages of NO_SPACE errors start with this. */
 export const NO_SPACE_PREFIX = 'no space left';
 
 /** Below this many free bytes, a failed write is taken to be a full disk (libraries such as HDF5 hide errno). */

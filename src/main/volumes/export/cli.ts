@@ -3,32 +3,15 @@ import { JSON_OPTION, parseIntOption, parseTriple, type CliCommand } from '../..
 import { ensureIndexed, withProofreading } from '../../cli/commands/proofreading-session';
 import type { CliIO } from '../../cli/io';
 import { runJob } from '../../cli/jobs';
-import { AppError, isAppError } from '../../errors';
+import { AppError } from '../../errors';
 import { requireLabelLayerInfo } from '../../proofreading/label-layer';
 import { segmentRow } from '../../proofreading/ops/context';
 import { resolveModel } from '../../pipeline/models';
 import { Project } from '../../store/project';
-import { NO_SPACE_PREFIX } from './atomic';
 import type { MeshExportResult } from './mesh-files';
 import type { ModelExportResult } from './model-export';
 import { segmentTableFormat, type SegmentTableResult } from './segment-table';
 import { EXPORT_TASKS } from './tasks';
-
-/**
- * Runs an export job with a progress bar. Job records keep only an error's message, so a full
- * disk is recognised by its message and reported with its own code (NO_SPACE) again.
- */
-export async function runExportJob<R>(project: Project, kind: string, params: unknown, io: CliIO, title: string): Promise<R> {
-  try {
-    return await runJob<R>(project, kind, params, io, title);
-  } catch (err) {
-    if (isAppError(err) && err.code === 'INTERNAL') {
-      const at = err.message.indexOf(NO_SPACE_PREFIX);
-      if (at >= 0) throw new AppError('NO_SPACE', err.message.slice(at));
-    }
-    throw err;
-  }
-}
 
 /** "1,2,3" -> [1, 2, 3] (positive integers). */
 export function parseIdList(text: string | undefined, what: string): number[] | undefined {
@@ -66,7 +49,7 @@ export const exportSegmentsCommand: CliCommand = {
       const info = requireLabelLayerInfo(project, layerRef);
       await ensureIndexed(service, info.id, io);
       const params = { layerId: info.id, path: resolve(out), format, includeEmpty: values['include-empty'] === true, overwrite: values.overwrite === true };
-      const r = await runExportJob<SegmentTableResult>(project, EXPORT_TASKS.segments, params, io, `Exporting the segments of ${info.name}`);
+      const r = await runJob<SegmentTableResult>(project, EXPORT_TASKS.segments, params, io, `Exporting the segments of ${info.name}`);
       if (values.json) io.json(r);
       else io.out(`wrote ${r.path} (${r.segments} segments, ${r.format}, ${mb(r.bytes)})`);
       return 0;
@@ -104,7 +87,7 @@ export const exportMeshesCommand: CliCommand = {
       const missing = segments.filter((id) => !segmentRow(project.db, info.id, id)?.voxel_count);
       if (missing.length) throw new AppError('NOT_FOUND', `segment${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of layer '${info.name}' ha${missing.length > 1 ? 've' : 's'} no voxels`);
       const params = { layerId: info.id, path: resolve(out), segments, format, merged: values.merged === true, level, overwrite: values.overwrite === true };
-      const r = await runExportJob<MeshExportResult>(project, EXPORT_TASKS.meshes, params, io, `Exporting meshes of ${info.name}`);
+      const r = await runJob<MeshExportResult>(project, EXPORT_TASKS.meshes, params, io, `Exporting meshes of ${info.name}`);
       if (values.json) io.json(r);
       else {
         for (const s of r.segments) io.out(`segment ${s.id}: ${s.vertices} vertices, ${s.triangles} triangles`);
@@ -145,7 +128,7 @@ export const exportModelCommand: CliCommand = {
         verify: values['skip-verify'] !== true,
         overwrite: values.overwrite === true,
       };
-      const r = await runExportJob<ModelExportResult>(project, EXPORT_TASKS.model, params, io, `Exporting model ${model}`);
+      const r = await runJob<ModelExportResult>(project, EXPORT_TASKS.model, params, io, `Exporting model ${model}`);
       if (values.json) io.json(r);
       else {
         const check = r.maxAbsDifference === null ? 'not checked' : `matches the engine (max |difference| ${r.maxAbsDifference.toExponential(2)})`;
