@@ -161,6 +161,7 @@ describe.runIf(chromiumAvailable())('browser mode: proofreading', () => {
   });
 
   it('lists the segments, with the tools and the 3D pane in place', async () => {
+    await page.getByRole('tab', { name: 'Segments' }).click();
     await expect.poll(() => page.getByTestId('segment-row').count()).toBeGreaterThan(5);
     const total = Number((await page.getByTestId('segment-total').textContent())!.split(' ')[0]);
     expect(total).toBe(new Set(original.filter((v) => v !== 0)).size);
