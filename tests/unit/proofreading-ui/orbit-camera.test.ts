@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { transformPoint } from '../../../src/renderer/src/features/mesh3d/mat4';
+import { boxLines, meshBounds, planeLines } from '../../../src/renderer/src/features/mesh3d/mesh-renderer';
 import { defaultOrbit, eyeOf, fitOrbit, pan, rotate, viewProjection, zoom } from '../../../src/renderer/src/features/mesh3d/orbit-camera';
 
 const close = (a: number[], b: number[], tol = 1e-4) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
@@ -41,5 +42,25 @@ describe('orbit camera', () => {
     expect(moved.target[0]).toBeLessThan(o.target[0]);
     const { viewProjection: vp } = viewProjection(moved, 1);
     expect(transformPoint(vp, o.target)[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('3D scene helpers', () => {
+  const mesh = (pts: number[]) => ({ segmentId: 1, level: 0, positions: new Float32Array(pts), normals: new Float32Array(pts.length), indices: new Uint32Array(0), chunks: 1, rebuiltChunks: 1 });
+
+  it('bounds meshes together, and nothing for no vertices', () => {
+    expect(meshBounds([mesh([0, 5, 2, 10, -1, 3]), mesh([-4, 0, 9])])).toEqual({ min: [-4, -1, 2], max: [10, 5, 9] });
+    expect(meshBounds([mesh([])])).toBeNull();
+  });
+
+  it('draws a box as 12 edges and a plane as 4', () => {
+    const box = boxLines([0, 0, 0], [1, 2, 3], [1, 1, 1]);
+    expect(box.positions.length).toBe(12 * 2 * 3);
+    const lengths = new Set<number>();
+    for (let i = 0; i < box.positions.length; i += 6) lengths.add(Math.hypot(box.positions[i + 3] - box.positions[i], box.positions[i + 4] - box.positions[i + 1], box.positions[i + 5] - box.positions[i + 2]));
+    expect([...lengths].sort()).toEqual([1, 2, 3]);
+    const plane = planeLines([0, 0, 0], [1, 2, 3], 2, 1.5, [1, 0, 0], { positions: [], colors: [] });
+    expect(plane.positions.length).toBe(4 * 2 * 3);
+    for (let i = 2; i < plane.positions.length; i += 3) expect(plane.positions[i]).toBe(1.5);
   });
 });

@@ -156,17 +156,35 @@ export class MeshRenderer {
   }
 }
 
+const boundsCache = new WeakMap<SegmentMesh, { min: V3; max: V3 }>();
+
+/** Bounding box (nm) of one mesh (computed once per mesh object). */
+function boundsOf(m: SegmentMesh): { min: V3; max: V3 } {
+  let b = boundsCache.get(m);
+  if (b) return b;
+  const min: V3 = [Infinity, Infinity, Infinity];
+  const max: V3 = [-Infinity, -Infinity, -Infinity];
+  const p = m.positions;
+  for (let i = 0; i < p.length; i += 3)
+    for (let a = 0; a < 3; a++) {
+      if (p[i + a] < min[a]) min[a] = p[i + a];
+      if (p[i + a] > max[a]) max[a] = p[i + a];
+    }
+  b = { min, max };
+  boundsCache.set(m, b);
+  return b;
+}
+
 /** Bounding box (nm) of meshes, or null when they have no vertices. */
 export function meshBounds(meshes: readonly SegmentMesh[]): { min: V3; max: V3 } | null {
   const min: V3 = [Infinity, Infinity, Infinity];
   const max: V3 = [-Infinity, -Infinity, -Infinity];
   for (const m of meshes) {
-    const p = m.positions;
-    for (let i = 0; i < p.length; i += 3)
-      for (let a = 0; a < 3; a++) {
-        if (p[i + a] < min[a]) min[a] = p[i + a];
-        if (p[i + a] > max[a]) max[a] = p[i + a];
-      }
+    const b = boundsOf(m);
+    for (let a = 0; a < 3; a++) {
+      min[a] = Math.min(min[a], b.min[a]);
+      max[a] = Math.max(max[a], b.max[a]);
+    }
   }
   return min[0] <= max[0] ? { min, max } : null;
 }
