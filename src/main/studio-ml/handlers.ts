@@ -69,8 +69,11 @@ export const studioMlHandlers: PartialHandlers = {
     const preset = p.preset ?? device.recommended.preset;
     const crop = (p.crop ?? device.recommended.crop) as Vec3;
     const name = p.name ?? `pretrained-${image.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${preset}`;
+    if (runExists(project, name)) throw new AppError('CONFLICT', `a training run '${name}' already exists; choose another name`);
     const params = { sources: [{ source: { layer: image.id } }], preset, crop, steps: p.steps ?? device.recommended.steps, run: name, modelName: name, checkpointEvery: 25 };
-    return ctx.jobs.start(project, 'pipeline.pretrain', params, { title: `Pretrain ${preset} on ${image.name}` });
+    const job = ctx.jobs.start(project, 'pipeline.pretrain', params, { title: `Pretrain ${preset} on ${image.name}` });
+    trackRunJob(project, name, job.id);
+    return job;
   },
 
   'studio.boxes.list': (p, ctx) => listBoxes(ctx.requireProject(), p.layerId),
@@ -140,10 +143,15 @@ export const studioMlHandlers: PartialHandlers = {
   },
   'studio.runs.resume': ({ run, steps }, ctx) => {
     const project = ctx.requireProject();
-    if (!loadStudioRecord(project, run)) throw new AppError('NOT_FOUND', `run '${run}' was not started from the app; resume it with the same pipeline.finetune request`);
     const info = getRun(project, run);
     if (info?.state === 'finished' && !steps) throw new AppError('CONFLICT', `run '${run}' has finished; give more steps to continue training it`);
-    return startRunJob(ctx, project, run, steps ?? info?.totalSteps);
+    if (loadStudioRecord(project, run)) return startRunJob(ctx, project, run, steps ?? info?.totalSteps);
+    if (info?.kind !== 'pretrain') throw new AppError('NOT_FOUND', `run '${run}' was not started from the app; resume it with the same pipeline.finetune request`);
+    // A pretraining run resumes from its stored request (same settings = same run).
+    if (activeJob(ctx, project, run)) throw new AppError('CONFLICT', `run '${run}' is already training`);
+    const job = ctx.jobs.start(project, 'pipeline.pretrain', { ...info.params, steps: steps ?? info.totalSteps }, { title: `Pretrain (${run})` });
+    trackRunJob(project, run, job.id);
+    return job;
   },
   'studio.runs.discard': async ({ run }, ctx) => {
     const project = ctx.requireProject();

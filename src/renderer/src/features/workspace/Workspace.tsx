@@ -5,6 +5,7 @@ import { useApi } from '../../api/context';
 import { JobsDrawer } from '../jobs/JobsDrawer';
 import { isActive, useJobs } from '../jobs/useJobs';
 import { LayersPanel } from '../layers/LayersPanel';
+import { StudioMlProvider } from '../models/StudioMlProvider';
 import { ProofreadingHud } from '../proofreading/ProofreadingHud';
 import { ProofreadingProvider } from '../proofreading/ProofreadingProvider';
 import { StatusBar } from '../viewer/StatusBar';
@@ -20,7 +21,9 @@ export function Workspace({ project }: { project: ProjectInfo }) {
   return (
     <ViewerProvider project={project}>
       <ProofreadingProvider>
-        <WorkspaceFrame project={project} />
+        <StudioMlProvider>
+          <WorkspaceFrame project={project} />
+        </StudioMlProvider>
       </ProofreadingProvider>
     </ViewerProvider>
   );
