@@ -3,7 +3,8 @@
  * one-voxel margin on every side, augmented (geometry on image, labels and validity alike),
  * its labels border-widened and turned into nearest-neighbour affinities on the enlarged crop,
  * and then cut back, so the affinities on the crop's first planes see their true neighbours.
- * Voxels outside the training region (or the volume) are invalid: pairs touching them weigh 0.
+ * Voxels outside the training region (or the volume), or where the optional mask is 0, are
+ * invalid: affinity pairs touching them weigh 0 (their targets are still computed from the labels).
  */
 import type { Normalization } from '../../ml/checkpoint/index';
 import type { Rng } from '../../ml/util/rng';

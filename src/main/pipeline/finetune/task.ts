@@ -104,13 +104,14 @@ export const finetuneTask: TaskFn<unknown, FinetuneResult> = async (raw, ctx) =>
       const loadReport = run.readJson<LoadSummary>('load-report.json');
       const augment = resolveAugment(p.augment);
       const data = { image, labels, mask, normalization, region: regions.train };
-      const valSet = await loadValidationSet(image, labels, normalization, regions.val, p.relabelValidation);
+      const valSet = await loadValidationSet(image, labels, normalization, regions.val, p.relabelValidation, mask);
       const provenance = {
         kind: 'fine-tuned',
         run: runId,
         parent: parent ? { id: parent.record?.id ?? null, name: parent.record?.name ?? null, path: parent.record ? null : parent.path } : null,
         image: describeRef(p.image),
         labels: describeRef(p.labels),
+        mask: p.mask ? describeRef(p.mask) : null,
         trainRegion: regions.train,
         valRegion: regions.val,
         crop,

@@ -21,10 +21,15 @@ export interface ValidationSet {
   labels: Uint32Array;
 }
 
-export async function loadValidationSet(image: VolumeSource, labels: VolumeSource, normalization: Normalization, region: Box, relabel: boolean): Promise<ValidationSet> {
+/** The region's labels (connected components when `relabel`), 0 where the optional mask is 0 (ignored by the metrics). */
+export async function loadValidationSet(image: VolumeSource, labels: VolumeSource, normalization: Normalization, region: Box, relabel: boolean, mask?: VolumeSource): Promise<ValidationSet> {
   const raw = toUint32Labels(await labels.readRegion(region), labels.label);
   const shape = boxSize(region);
   const gt = relabel ? (await connectedComponents(raw, shape)).labels : raw;
+  if (mask) {
+    const m = (await mask.readRegion(region)) as ArrayLike<number | bigint>;
+    for (let i = 0; i < gt.length; i++) if (!m[i]) gt[i] = 0;
+  }
   return { image, normalization, region, labels: gt };
 }
 
