@@ -26,13 +26,23 @@ export function gradCheck(
   const grads = gradients(loss, inputs);
   const feeds: Record<string, Float64Array> = {};
   const keyOf = (v: Value) => (v.role === 'param' ? [...g.params.entries()].find(([, p]) => p === v)![0] : v.name);
-  for (const v of inputs) feeds[keyOf(v)] = opts.init ? opts.init(v, rng) : Float64Array.from({ length: v.size }, () => rng.normal());
+  // every parameter and input gets values; only `inputs` are checked
+  for (const v of [...inputs, ...g.params.values(), ...g.inputs]) {
+    if (feeds[keyOf(v)]) continue;
+    feeds[keyOf(v)] = opts.init ? opts.init(v, rng) : Float64Array.from({ length: v.size }, () => rng.normal());
+  }
   const analytic = interpret(g, feeds, grads.map((x, i) => x ?? inputs[i]));
   const lossAt = () => interpret(g, feeds, [loss]).get(loss)!.data[0];
   const eps = opts.eps ?? 1e-6;
   let maxRelErr = 0;
   let worst = '';
   let checked = 0;
+  // Errors are relative to max(the input's largest gradient, 1e-3 of the largest overall): a true
+  // zero gradient (e.g. a bias right before a normalisation) only shows rounding noise.
+  let globalMax = 0;
+  inputs.forEach((_, k) => {
+    for (const x of analytic.get(grads[k] ?? inputs[k])!.data) globalMax = Math.max(globalMax, Math.abs(x));
+  });
   inputs.forEach((v, k) => {
     const gv = grads[k];
     if (!gv) throw new Error(`no gradient for ${v}`);
@@ -41,7 +51,7 @@ export function gradCheck(
     const n = x.length;
     const maxN = opts.maxPerInput ?? 40;
     const idx = n <= maxN ? [...Array(n).keys()] : Array.from({ length: maxN }, () => Math.floor(rng.uniform() * n));
-    const scale = Math.max(1e-3, ...Array.from(a, Math.abs));
+    const scale = Math.max(1e-3, 1e-3 * globalMax, ...Array.from(a, Math.abs));
     for (const i of idx) {
       const x0 = x[i];
       x[i] = x0 + eps;
