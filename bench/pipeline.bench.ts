@@ -86,7 +86,7 @@ function torchForward(preset: string): { seconds: number; torch: string } | null
 
 async function main(): Promise<void> {
   console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores; threads ${threads}; window ${window.join('x')}`);
-  const shape: Vec3 = quick ? [32, 240, 240] : [32, 480, 480];
+  const shape: Vec3 = quick ? [16, 240, 240] : [32, 320, 320];
   const em = new SyntheticEM({ shape, seed: 11 });
   const source = memorySource(em.render([0, 0, 0], shape).image, shape);
   const region: Box = { min: [0, 0, 0], max: shape };

@@ -10,6 +10,7 @@ import type { Project } from '../store/project';
 import type { Box, Vec3 } from '../volumes/box';
 import { volumeService } from '../volumes/handlers';
 import { assertNameFree, getLayer } from '../volumes/layers';
+import { presetConfig, validateCrop } from '../ml/models/segmamba';
 import { deviceLine, deviceReport } from './device';
 import { deleteModel, listLibrary, predictsAffinities } from './model-library';
 import { previewRegion } from './preview';
@@ -94,6 +95,8 @@ export const studioMlHandlers: PartialHandlers = {
     // Any model may be the start: heads that do not fit (a pretrained 1-channel head) are dropped.
     const init = p.init ? resolveModel(project, p.init) : null;
     const crop = (p.crop ?? device.recommended.crop) as Vec3;
+    // Refuse a crop the network cannot take before anything is written (the same rules for every preset).
+    validateCrop(presetConfig('tiny'), crop);
     const plan = await planTrainingData(project, volumeService(project), { labels: p.labels, image: p.image, validation: p.validation, crop });
     if (!plan.regions) throw new AppError('BAD_REQUEST', `cannot fine-tune on these labels: ${plan.summary.errors.join(' ')}`);
     const run = p.name ?? newRunName(project);

@@ -96,19 +96,20 @@ export function listStudioRuns(project: Project, jobOf: (id: string) => JobInfo 
     for (const rec of studioRecords(project).filter((x) => !known.has(x.run))) {
       const jobId = runJobId(project, rec.run);
       const job = jobId ? jobOf(jobId) : null;
+      const live = job && isActive(job) ? job : null;
       out.push({
         id: rec.run,
         kind: 'finetune',
-        state: isActive(job) ? 'running' : 'failed',
+        state: live ? 'running' : 'failed',
         step: 0,
         totalSteps: rec.pipeline.steps ?? 0,
         best: null,
         modelId: null,
-        message: isActive(job) ? job!.message : (job?.error ?? 'preparing the training data did not finish'),
+        message: live ? live.message : (job?.error ?? 'preparing the training data did not finish'),
         params: rec.pipeline as Record<string, unknown>,
         createdAt: rec.createdAt,
         updatedAt: rec.createdAt,
-        job: isActive(job) ? job : null,
+        job: live,
         studio: studioPart(rec),
       });
     }

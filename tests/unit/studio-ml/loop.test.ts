@@ -23,6 +23,8 @@ describe('fine-tune on my corrections (API, jobs)', () => {
     expect(summary.objects).toBe(done.length);
     expect(summary.errors).toEqual([]);
 
+    const badCrop = await s.dispatch('studio.finetune', { labels: gtId, image: 'em', crop: [16, 70, 70] });
+    expect(badCrop).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/crop 16x70x70: every axis must be divisible by 16/) } });
     const start = await s.call('studio.finetune', {
       labels: gtId,
       image: 'em',

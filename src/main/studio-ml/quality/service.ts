@@ -28,7 +28,7 @@ export class QualityService {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly project: Project,
+    readonly project: Project,
   ) {
     this.off = ctx.events.subscribe((event, data) => {
       if (this.project.isClosed) return;
@@ -159,11 +159,16 @@ export class QualityService {
   }
 }
 
-const services = new WeakMap<Project, QualityService>();
+const services = new WeakMap<AppContext, QualityService>();
 
+/** The open project's quality service (the previous project's is disposed). */
 export function qualityService(ctx: AppContext): QualityService {
   const project = ctx.requireProject();
-  let s = services.get(project);
-  if (!s) services.set(project, (s = new QualityService(ctx, project)));
+  let s = services.get(ctx);
+  if (s && s.project !== project) {
+    s.dispose();
+    s = undefined;
+  }
+  if (!s) services.set(ctx, (s = new QualityService(ctx, project)));
   return s;
 }
