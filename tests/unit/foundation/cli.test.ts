@@ -63,4 +63,13 @@ describe('tokenunify CLI', () => {
     expect(await runCli(['info', scratch(), '--json'], io)).toBe(1);
     expect(JSON.parse(io.stdout).error.code).toBe('NOT_A_PROJECT');
   });
+
+  it('model info --preset base --json reports 28.30M parameters; "model" alone names its subcommands', async () => {
+    let io = capture();
+    expect(await runCli(['model', 'info', '--preset', 'base', '--json'], io)).toBe(0);
+    expect(JSON.parse(io.stdout)).toMatchObject({ preset: 'base', paramsHuman: '28.30M' });
+    io = capture();
+    expect(await runCli(['model'], io)).toBe(2);
+    expect(io.stderr).toMatch(/needs a subcommand: info, import/);
+  });
 });

@@ -13,6 +13,7 @@ import { finetuneCommand } from './finetune';
 import { inferCommand } from './infer';
 import { pretrainCommand } from './pretrain';
 import { segmentCommand } from './segment';
+import { modelImportCommand, modelInfoCommand } from '../../ml/cli-commands';
 
 /** Every CLI command, in the order `tokenunify --help` lists them. */
-export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand, importCliCommand, exportCliCommand, exportSegmentsCommand, exportMeshesCommand, exportModelCommand, segmentsCommand, mergeCommand, undoCommand, redoCommand, pretrainCommand, finetuneCommand, inferCommand, segmentCommand, evaluateCommand];
+export const COMMANDS: CliCommand[] = [demoCommand, infoCommand, serveCommand, importCliCommand, exportCliCommand, exportSegmentsCommand, exportMeshesCommand, exportModelCommand, segmentsCommand, mergeCommand, undoCommand, redoCommand, pretrainCommand, finetuneCommand, inferCommand, segmentCommand, evaluateCommand, modelInfoCommand, modelImportCommand];
