@@ -3,8 +3,8 @@
  * and `base` on a 1x1x16x160x160 crop, against the PyTorch reference (tests/reference,
  * Debian's torch) with the same thread count, measured in the same run.
  *
- *   npx tsx bench/ml.bench.ts [--presets tiny,base] [--threads 2] [--scan auto|native|onnx|js]
- *                             [--repeats 2] [--crop 16x160x160] [--skip-torch] [--json out.json]
+ *   npx tsx bench/ml.bench.ts [--presets tiny,base] [--threads 2] [--scan auto|native|onnx|js, or a list: native,onnx]
+ *                             [--repeats 2] [--crop 16x160x160] [--skip-torch] [--torch-runs N (1 = one cold run)] [--json out.json]
  *
  * Each measurement runs in a fresh child process so peak RSS belongs to that configuration.
  */
@@ -73,16 +73,18 @@ function runChild(args: string[]): Measurement | { error: string } {
   }
 }
 
-function runTorch(mode: 'infer' | 'train', preset: string, crop: number[], threads: number, repeats: number, dir: string): Measurement | { error: string } {
+function runTorch(mode: 'infer' | 'train', preset: string, crop: number[], threads: number, repeats: number, dir: string, torchRuns?: number): Measurement | { error: string } {
   const { PRESETS } = requirePresets();
   const cfg = join(dir, `${preset}.json`);
   writeFileSync(cfg, JSON.stringify((PRESETS as Record<string, unknown>)[preset]));
-  const args = [join(root, 'tests', 'reference', 'segmamba_ref.py'), 'bench', '--config', cfg, '--shape', [1, 1, ...crop].join(','), '--threads', String(threads), '--repeats', String(repeats + 1)];
+  const args = [join(root, 'tests', 'reference', 'segmamba_ref.py'), 'bench', '--config', cfg, '--shape', [1, 1, ...crop].join(','), '--threads', String(threads), '--repeats', String(torchRuns ?? repeats + 1)];
   if (mode === 'train') args.push('--train');
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
   if (r.status !== 0) return { error: r.stderr.trim().split('\n').slice(-2).join(' | ') || `exit ${r.status}` };
   const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  return { setupSeconds: o.seconds[0], seconds: o.seconds.slice(1), peakRssMiB: o.peak_rss_mb, detail: `torch ${o.torch}, ${o.threads} threads` };
+  // a single run (--torch-runs 1, for very slow references) is timed cold
+  const seconds = o.seconds.length > 1 ? o.seconds.slice(1) : o.seconds;
+  return { setupSeconds: o.seconds[0], seconds, peakRssMiB: o.peak_rss_mb, detail: `torch ${o.torch}, ${o.threads} threads` };
 }
 
 let presetsModule: typeof import('../src/main/ml/models/segmamba') | null = null;
@@ -102,10 +104,11 @@ async function main() {
       presets: { type: 'string', default: 'tiny,base' },
       preset: { type: 'string' },
       threads: { type: 'string', default: '2' },
-      scan: { type: 'string', default: 'auto' },
+      scan: { type: 'string', default: 'native,onnx' },
       repeats: { type: 'string', default: '2' },
       crop: { type: 'string', default: '16x160x160' },
       'skip-torch': { type: 'boolean' },
+      'torch-runs': { type: 'string' },
       json: { type: 'string' },
     },
   });
@@ -120,22 +123,30 @@ async function main() {
   presetsModule = await import('../src/main/ml/models/segmamba');
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`crop 1x1x${crop.join('x')}, ${threads} threads each side, scan backend '${values.scan}', median of ${repeats} timed runs after one warm-up\n`);
+  console.log(`crop 1x1x${crop.join('x')}, ${threads} threads each side, scan backends ${values.scan}, median of ${repeats} timed runs after one warm-up\n`);
   const dir = mkdtempSync(join(os.tmpdir(), 'tu-mlbench-'));
   const results: Record<string, unknown> = { machine: { cpu, cores: os.cpus().length, loadavg: os.loadavg() }, crop, threads, scan: values.scan };
   try {
+    const scans = values.scan!.split(',');
     for (const preset of values.presets!.split(',')) {
       for (const mode of ['infer', 'train'] as const) {
-        const ours = runChild(['--mode', mode, '--preset', preset, '--crop', values.crop!, '--threads', String(threads), '--scan', values.scan!, '--repeats', String(repeats)]);
-        const torch = values['skip-torch'] ? { error: 'skipped' } : runTorch(mode, preset, crop, threads, repeats, dir);
+        const torch = values['skip-torch'] ? { error: 'skipped' } : runTorch(mode, preset, crop, threads, repeats, dir, values['torch-runs'] ? Number(values['torch-runs']) : undefined);
         const label = `${preset.padEnd(4)} ${mode === 'infer' ? 'inference    ' : 'training step'}`;
-        let ratio = '';
-        if (!('error' in ours) && !('error' in torch)) {
-          const r = median(torch.seconds) / median(ours.seconds);
-          const mem = torch.peakRssMiB / ours.peakRssMiB;
-          ratio = `  -> ${r.toFixed(2)}x PyTorch speed, ${mem.toFixed(2)}x less peak memory`;
+        console.log(`${label}  PyTorch ${fmt(torch)}`);
+        const ours: Record<string, Measurement | { error: string }> = {};
+        for (const scan of scans) {
+          const m = runChild(['--mode', mode, '--preset', preset, '--crop', values.crop!, '--threads', String(threads), '--scan', scan, '--repeats', String(repeats)]);
+          ours[scan] = m;
+          let ratio = '';
+          if (!('error' in m) && !('error' in torch)) {
+            ratio = `  -> ${(median(torch.seconds) / median(m.seconds)).toFixed(2)}x PyTorch speed, ${(torch.peakRssMiB / m.peakRssMiB).toFixed(2)}x less peak memory`;
+          }
+          console.log(`${' '.repeat(label.length)}  ours, scan ${scan.padEnd(6)} ${fmt(m)}${'scanBackend' in m ? ` [ran ${m.scanBackend}]` : ''}${ratio}`);
         }
-        console.log(`${label}  ours ${fmt(ours)}${'scanBackend' in ours ? ` [scan ${ours.scanBackend}]` : ''}  |  PyTorch ${fmt(torch)}${ratio}`);
+        const [a, b] = [ours.native, ours.onnx];
+        if (a && b && !('error' in a) && !('error' in b)) {
+          console.log(`${' '.repeat(label.length)}  native vs onnx scan: ${(median(b.seconds) / median(a.seconds)).toFixed(2)}x faster, ${(b.peakRssMiB / a.peakRssMiB).toFixed(2)}x less peak memory`);
+        }
         results[`${preset}.${mode}`] = { ours, torch };
       }
     }

@@ -29,7 +29,7 @@ export function Workspace({ project }: { project: ProjectInfo }) {
   );
 }
 
-/** Right-panel tabs features add (issue 4: Segments, Tools). */
+/** Right-panel tabs features add (Segments, Tools, Notes, History, Models). */
 export interface SidePanel {
   value: string;
   label: string;
@@ -102,9 +102,10 @@ function WorkspaceFrame({ project }: { project: ProjectInfo }) {
       <AppShell.Aside p="xs">
         {sidePanels.length > 0 ? (
           <Tabs defaultValue={sidePanels[0].value} keepMounted={false}>
-            <Tabs.List grow>
+            {/* one row whatever the number of features: scrolls sideways instead of wrapping */}
+            <Tabs.List grow style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
               {sidePanels.map((p) => (
-                <Tabs.Tab key={p.value} value={p.value} px={6}>
+                <Tabs.Tab key={p.value} value={p.value} px={6} style={{ flexShrink: 0 }}>
                   {p.label}
                 </Tabs.Tab>
               ))}
