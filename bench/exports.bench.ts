@@ -15,9 +15,9 @@ import { Project } from '../src/main/store/project';
 import { SyntheticEM } from '../src/main/synthetic/generator';
 import { voxelCount, type Vec3 } from '../src/main/volumes/box';
 import { createLayerFromArray } from '../src/main/volumes/create-layer';
-import { exportLayer } from '../src/main/volumes/export/index';
-import { exportMeshes } from '../src/main/volumes/export/mesh-files';
-import { exportSegmentTable } from '../src/main/volumes/export/segment-table';
+import { exportLayer } from '../src/main/exports/index';
+import { exportMeshes } from '../src/main/exports/mesh-files';
+import { exportSegmentTable } from '../src/main/exports/segment-table';
 import { importVolume } from '../src/main/volumes/import';
 import { listSegments } from '../src/main/proofreading/segments';
 

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLayerFromArray } from '../../src/main/volumes/create-layer';
 import { openVolume } from '../../src/main/volumes/readers/open';
-import { writeBigTiff } from '../../src/main/volumes/export/tiff-writer';
+import { writeBigTiff } from '../../src/main/exports/tiff-writer';
 import { Project } from '../../src/main/store/project';
 import { segmentColor } from '../../src/renderer/src/features/viewer/core/segment-ids';
 import { chromiumAvailable, launchBrowser, screenshot, serveApp, type ServedApp } from '../helpers/browser-mode';

@@ -9,7 +9,7 @@ import { Project } from '../../src/main/store/project';
 import { voxelCount, type Box, type Vec3 } from '../../src/main/volumes/box';
 import { ChunkCache } from '../../src/main/volumes/chunk-cache';
 import { createLayerFromRegions } from '../../src/main/volumes/create-layer';
-import { exportLayer } from '../../src/main/volumes/export/index';
+import { exportLayer } from '../../src/main/exports/index';
 import { importVolume } from '../../src/main/volumes/import';
 import { VolumeService } from '../../src/main/volumes/service';
 

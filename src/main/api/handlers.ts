@@ -1,5 +1,5 @@
 import { jobHandlers } from '../jobs/handlers';
-import { exportHandlers } from '../volumes/export/handlers';
+import { exportHandlers } from '../exports/handlers';
 import { pipelineHandlers } from '../pipeline/handlers';
 import { proofreadingHandlers } from '../proofreading/handlers';
 import { projectHandlers } from '../store/handlers';

@@ -6,16 +6,13 @@ import { runJob } from '../cli/jobs';
 import { AppError } from '../errors';
 import { Project, PROJECT_DB } from '../store/project';
 import { formatShape, parseRoi } from './box';
-import { mb, parseIdList } from './export/cli';
-import { EXPORTERS, formatFromPath, type ExportResult } from './export/index';
-import { EXPORT_TASKS } from './export/tasks';
 import { cleanupInterruptedImports, importVolume, type ImportResult } from './import';
 import { getLayer, listLayers, type LayerInfo } from './layers';
 import { detectFormat, openVolume } from './readers/open';
 import type { LayerKind } from './store/volume-store';
 
 /**
- * CLI glue for the volume commands (`import`, `export`) and the layer rows of `info --json`.
+ * CLI glue for the volume command `import` and the layer rows of `info --json`.
  * The commands follow the CLI's CliCommand shape; long work runs as jobs with a progress bar.
  */
 
@@ -128,65 +125,3 @@ function defaultName(path: string, dataset: string | undefined): string {
   const base = dataset ? dataset.split('/').filter(Boolean).pop()! : path.split(/[\\/]/).filter(Boolean).pop()!;
   return base.replace(/\.(ome\.zarr|zarr|n5|tiff?|png|h5|hdf5?)$/i, '') || 'layer';
 }
-
-export const exportCliCommand: CliCommand = {
-  name: 'export',
-  summary: 'Export a layer (or a region) to BigTIFF, HDF5 (CREMI), OME-Zarr, N5 or neuroglancer precomputed.',
-  args: ['DIR', 'LAYER', 'OUT'],
-  options: {
-    format: { type: 'string', description: "tiff, hdf5, zarr, n5 or precomputed (default: from OUT's extension: .tif .h5 .zarr .n5 .precomputed)" },
-    roi: { type: 'string', description: 'region z0:z1,y0:y1,x0:x1 of level 0 (empty bounds = whole axis)' },
-    fragments: { type: 'boolean', description: 'fragment layers: write fragment ids plus the mapping (default: the mapping applied, segment ids)' },
-    'zarr-version': { type: 'string', description: 'zarr export: 3 (OME-Zarr NGFF 0.5) or 2 (NGFF 0.4)', default: '3' },
-    dataset: { type: 'string', description: 'hdf5: dataset path (default CREMI: volumes/raw, volumes/labels/neuron_ids, volumes/labels/fragments)' },
-    append: { type: 'boolean', description: 'hdf5: add the dataset to the existing file OUT (e.g. labels next to raw)' },
-    levels: { type: 'string', description: 'n5, precomputed, zarr: at most this many pyramid levels' },
-    sharded: { type: 'boolean', description: 'precomputed: write neuroglancer_uint64_sharded_v1 shards' },
-    encoding: { type: 'string', description: 'precomputed labels: compressed_segmentation (default for uint32/uint64) or raw' },
-    meshes: { type: 'string', description: 'precomputed labels: segment ids whose meshes go into mesh/ (e.g. 1,2,3)' },
-    overwrite: { type: 'boolean', description: 'replace OUT if it exists' },
-    ...JSON_OPTION,
-  },
-  details: [
-    'The output is written under a temporary name and renamed when complete; a full disk fails with NO_SPACE and leaves nothing.',
-    'Fragment layers with --fragments: OUT.mapping.csv beside single files (TIFF, HDF5; HDF5 also holds',
-    'volumes/labels/fragment_segment_lut), mapping.csv inside folders (Zarr, N5, precomputed; precomputed',
-    'segment_properties also give each fragment its segment). See docs/exports.md.',
-  ].join('\n'),
-  async run({ positionals, values }, io) {
-    const out = resolve(positionals[2]);
-    const format = (values.format as string | undefined) ?? formatFromPath(out);
-    if (!format) throw new AppError('BAD_REQUEST', `give --format tiff, hdf5, zarr, n5 or precomputed (cannot tell from "${positionals[2]}")`);
-    if (!EXPORTERS.has(format)) throw new AppError('BAD_REQUEST', `--format must be one of ${[...EXPORTERS.keys()].join(', ')} (got "${format}")`);
-    const zv = values['zarr-version'] as string | undefined;
-    if (zv !== undefined && zv !== '2' && zv !== '3') throw new AppError('BAD_REQUEST', `--zarr-version must be 2 or 3 (got "${zv}")`);
-    const encoding = values.encoding as string | undefined;
-    if (encoding !== undefined && encoding !== 'raw' && encoding !== 'compressed_segmentation') throw new AppError('BAD_REQUEST', `--encoding must be raw or compressed_segmentation (got "${encoding}")`);
-    const project = Project.open(positionals[0]);
-    try {
-      const layer = getLayer(project, positionals[1]);
-      const roi = values.roi ? parseRoi(String(values.roi), layer.shape) : undefined;
-      const params = {
-        layerId: layer.id,
-        path: out,
-        format,
-        roi,
-        mapping: values.fragments ? 'fragments' : undefined,
-        overwrite: values.overwrite === true,
-        zarrVersion: zv === '2' ? 2 : 3,
-        dataset: values.dataset as string | undefined,
-        append: values.append === true,
-        levels: parseIntOption(values.levels as string | undefined, '--levels', 1, 16),
-        sharded: values.sharded === true,
-        encoding,
-        meshSegments: parseIdList(values.meshes as string | undefined, '--meshes'),
-      };
-      const result = await runJob<ExportResult>(project, EXPORT_TASKS.volume, params, io, `Exporting ${layer.name}`);
-      if (values.json) io.json(result);
-      else io.out(`wrote ${result.files.join(' + ')} (${format}, ${formatShape(result.shape)}${result.mapping ? `, mapping ${result.mapping}` : ''}, ${mb(result.bytes)})`);
-      return 0;
-    } finally {
-      project.close();
-    }
-  },
-};

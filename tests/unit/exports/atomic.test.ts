@@ -7,10 +7,10 @@ import { parseCommandArgs } from '../../../src/main/cli/command';
 import type { CliIO } from '../../../src/main/cli/io';
 import { Project } from '../../../src/main/store/project';
 import type { Vec3 } from '../../../src/main/volumes/box';
-import { exportCliCommand } from '../../../src/main/volumes/cli-commands';
+import { exportCliCommand } from '../../../src/main/exports/cli';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
-import { NO_SPACE_PREFIX } from '../../../src/main/volumes/export/atomic';
-import { EXPORTERS, exportLayer, registerExporter } from '../../../src/main/volumes/export/index';
+import { NO_SPACE_PREFIX } from '../../../src/main/exports/atomic';
+import { EXPORTERS, exportLayer, registerExporter } from '../../../src/main/exports/index';
 import { newProject, suiteDir } from '../../helpers/volumes';
 import { fragmentProject, randomVolume } from './helpers';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../../src/main/store/project';
 import { boxSize, type Box, type Vec3 } from '../../../src/main/volumes/box';
-import { exportLayer } from '../../../src/main/volumes/export/index';
+import { exportLayer } from '../../../src/main/exports/index';
 import { openVolume } from '../../../src/main/volumes/readers/open';
 import { referencePython, runPython, skipNotice } from '../../helpers/python';
 import { cut, newProject, sameVoxels, suiteDir } from '../../helpers/volumes';

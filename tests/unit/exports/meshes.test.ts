@@ -5,8 +5,8 @@ import { indexLabelLayer } from '../../../src/main/proofreading/index-layer';
 import type { Project } from '../../../src/main/store/project';
 import { voxelCount, type Vec3 } from '../../../src/main/volumes/box';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
-import { exportLayer } from '../../../src/main/volumes/export/index';
-import { exportMeshes, weldMesh } from '../../../src/main/volumes/export/mesh-files';
+import { exportLayer } from '../../../src/main/exports/index';
+import { exportMeshes, weldMesh } from '../../../src/main/exports/mesh-files';
 import { referencePython, runPython, skipNotice } from '../../helpers/python';
 import { newProject, suiteDir } from '../../helpers/volumes';
 

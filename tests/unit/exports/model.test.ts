@@ -12,7 +12,7 @@ import { normalize } from '../../../src/main/pipeline/normalization';
 import type { Project } from '../../../src/main/store/project';
 import { SyntheticEM } from '../../../src/main/synthetic/generator';
 import type { Vec3 } from '../../../src/main/volumes/box';
-import { exportModel } from '../../../src/main/volumes/export/model-export';
+import { exportModel } from '../../../src/main/exports/model-export';
 import { newProject, suiteDir } from '../../helpers/volumes';
 
 /** A reduced SegMamba (~0.2M parameters) predicting 3 affinities, as the pipeline tests use. */

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../../src/main/store/project';
 import type { Vec3 } from '../../../src/main/volumes/box';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
-import { csvField, exportSegmentTable } from '../../../src/main/volumes/export/segment-table';
+import { csvField, exportSegmentTable } from '../../../src/main/exports/segment-table';
 import { referencePython, runPython, skipNotice } from '../../helpers/python';
 import { newProject, suiteDir } from '../../helpers/volumes';
 import { fragmentProject } from './helpers';

@@ -5,7 +5,7 @@ import type { Project } from '../../../src/main/store/project';
 import { boxSize, type Box, type Vec3 } from '../../../src/main/volumes/box';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
 import type { DType } from '../../../src/main/volumes/dtypes';
-import { exportLayer, formatFromPath } from '../../../src/main/volumes/export/index';
+import { exportLayer, formatFromPath } from '../../../src/main/exports/index';
 import { openVolume } from '../../../src/main/volumes/readers/open';
 import { referencePython, runPython, skipNotice } from '../../helpers/python';
 import { cut, newProject, sameVoxels, suiteDir } from '../../helpers/volumes';

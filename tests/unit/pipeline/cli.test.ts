@@ -4,7 +4,7 @@ import { runCli } from '../../../src/main/cli/index';
 import type { CliIO } from '../../../src/main/cli/io';
 import { evaluateSegmentationSync } from '../../../src/main/segmentation/index';
 import type { Vec3 } from '../../../src/main/volumes/box';
-import { writeBigTiff } from '../../../src/main/volumes/export/tiff-writer';
+import { writeBigTiff } from '../../../src/main/exports/tiff-writer';
 import { tempDir } from '../../helpers/temp';
 import { syntheticProject } from './helpers';
 

@@ -10,7 +10,7 @@ import { Project } from '../../../src/main/store/project';
 import { boxSize, voxelCount, type Box, type Vec3 } from '../../../src/main/volumes/box';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
 import type { VoxelArray } from '../../../src/main/volumes/dtypes';
-import { writeBigTiff } from '../../../src/main/volumes/export/tiff-writer';
+import { writeBigTiff } from '../../../src/main/exports/tiff-writer';
 import { tempDir } from '../../helpers/temp';
 
 function memorySource(data: VoxelArray, shape: Vec3, label = 'memory'): VolumeSource & { reads: number } {

@@ -5,9 +5,10 @@ import { parseCommandArgs, type CliCommand } from '../../../src/main/cli/command
 import type { CliIO } from '../../../src/main/cli/io';
 import { Project } from '../../../src/main/store/project';
 import { voxelCount, type Vec3 } from '../../../src/main/volumes/box';
-import { exportCliCommand, importCliCommand, layersReport } from '../../../src/main/volumes/cli-commands';
+import { exportCliCommand } from '../../../src/main/exports/cli';
+import { importCliCommand, layersReport } from '../../../src/main/volumes/cli-commands';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
-import { exportLayer } from '../../../src/main/volumes/export/index';
+import { exportLayer } from '../../../src/main/exports/index';
 import { openVolume } from '../../../src/main/volumes/readers/open';
 import { sameVoxels, suiteDir } from '../../helpers/volumes';
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../../src/main/store/project';
 import type { Vec3 } from '../../../src/main/volumes/box';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
-import { exportLayer } from '../../../src/main/volumes/export/index';
+import { exportLayer } from '../../../src/main/exports/index';
 import { importVolume } from '../../../src/main/volumes/import';
 import { openZarr } from '../../../src/main/volumes/readers/zarr';
 import { VolumeService } from '../../../src/main/volumes/service';

@@ -1,7 +1,7 @@
-import { AppError } from '../../errors';
-import type { Vec3 } from '../box';
-import { buildStore } from '../store/build';
-import { downsampleMethodFor, type LayerKind } from '../store/volume-store';
+import { AppError } from '../errors';
+import type { Vec3 } from '../volumes/box';
+import { buildStore } from '../volumes/store/build';
+import { downsampleMethodFor, type LayerKind } from '../volumes/store/volume-store';
 import { writeHdf5 } from './hdf5-writer';
 import type { Exporter, ExportOptions, ExportSource } from './index';
 import { mappingLookup } from './mapping';

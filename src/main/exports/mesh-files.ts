@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { AppError } from '../../errors';
-import { getLayer } from '../layers';
-import type { Project } from '../../store/project';
+import { AppError } from '../errors';
+import { getLayer } from '../volumes/layers';
+import type { Project } from '../store/project';
 import { checkDestination, sizeOf, writeAtomically } from './atomic';
 import { segmentMeshes } from './segment-meshes';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AppError, CancelledError, isAppError } from '../../errors';
+import { AppError, CancelledError, isAppError } from '../errors';
 
 /**
  * Every export is written under a temporary name beside its target and renamed into place

@@ -1,14 +1,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../../errors';
-import { chunkBox, type Vec3 } from '../box';
-import { allocate, bytesOf, viewAs, type DType, type VoxelArray } from '../dtypes';
-import { decodeCompressedSegmentation } from '../readers/compressed-segmentation';
-import type { ShardingSpec } from '../readers/precomputed-sharding';
+import { AppError } from '../errors';
+import { chunkBox, type Vec3 } from '../volumes/box';
+import { allocate, bytesOf, viewAs, type DType, type VoxelArray } from '../volumes/dtypes';
+import { decodeCompressedSegmentation } from '../volumes/readers/compressed-segmentation';
+import type { ShardingSpec } from '../volumes/readers/precomputed-sharding';
 import { encodeCompressedSegmentation } from './compressed-segmentation-encode';
 import { gridOf, type ChunkSink, type ExportLevel } from './multiscale';
 import { chooseSharding, packShards } from './precomputed-shards';
-import { isAllZero } from '../store/volume-store';
+import { isAllZero } from '../volumes/store/volume-store';
 
 /**
  * Neuroglancer precomputed volumes (https://github.com/google/neuroglancer/tree/master/src/datasource/precomputed):

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import type { Segment } from '../../../shared/api/proofreading';
-import { AppError } from '../../errors';
-import { requireLabelLayerInfo } from '../../proofreading/label-layer';
-import { layerState } from '../../proofreading/ops/context';
-import { listSegments } from '../../proofreading/segments';
-import type { Project } from '../../store/project';
+import type { Segment } from '../../shared/api/proofreading';
+import { AppError } from '../errors';
+import { requireLabelLayerInfo } from '../proofreading/label-layer';
+import { layerState } from '../proofreading/ops/context';
+import { listSegments } from '../proofreading/segments';
+import type { Project } from '../store/project';
 import { checkDestination, sizeOf, writeAtomically } from './atomic';
 import { readFragmentMapping } from './mapping';
 

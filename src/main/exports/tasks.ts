@@ -1,8 +1,8 @@
-import type { MeshExportRequest, ModelExportRequest, SegmentTableExportRequest, VolumeExportRequest } from '../../../shared/api/exports';
-import { AppError } from '../../errors';
-import type { TaskContext, TaskFn } from '../../jobs/types';
-import { Project } from '../../store/project';
-import type { Vec3 } from '../box';
+import type { MeshExportRequest, ModelExportRequest, SegmentTableExportRequest, VolumeExportRequest } from '../../shared/api/exports';
+import { AppError } from '../errors';
+import type { TaskContext, TaskFn } from '../jobs/types';
+import { Project } from '../store/project';
+import type { Box, Vec3 } from '../volumes/box';
 import { exportLayer, type ExportResult } from './index';
 import { exportMeshes, type MeshExportResult } from './mesh-files';
 import { exportModel, type ModelExportResult } from './model-export';
@@ -57,3 +57,23 @@ export const modelExportTask: TaskFn<ModelExportRequest & { externalDataBytes?: 
       ...progressOf(ctx),
     }),
   );
+
+/** Parameters of job 'volumes.export' (the plain TIFF / Zarr export of `layers.export`). */
+export interface PlainExportParams {
+  /** Layer id or name ('layer' is accepted as an alias). */
+  layerId?: string;
+  layer?: string;
+  path: string;
+  format: string;
+  roi?: Box;
+  overwrite?: boolean;
+  zarrVersion?: 2 | 3;
+}
+
+/** Job 'volumes.export': writes a layer or region to a file/folder (temporary name, then rename). */
+export const plainExportTask: TaskFn<PlainExportParams, ExportResult> = (p, ctx) =>
+  withAttached(ctx, (project) => {
+    const layer = p.layerId ?? p.layer;
+    if (!layer) throw new AppError('BAD_REQUEST', 'export needs a layer');
+    return exportLayer(project, layer, p.path, { format: p.format, roi: p.roi, overwrite: p.overwrite, zarrVersion: p.zarrVersion, ...progressOf(ctx) });
+  });

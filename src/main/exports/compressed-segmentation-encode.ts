@@ -1,4 +1,4 @@
-import type { Vec3 } from '../box';
+import type { Vec3 } from '../volumes/box';
 
 const BIT_WIDTHS = [0, 1, 2, 4, 8, 16, 32];
 

@@ -2,9 +2,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import type { Vec3 } from '../box';
-import { allocate, bytesOf, bytesPerVoxel, swapBytesInPlace, viewAs, type DType, type VoxelArray } from '../dtypes';
-import { isAllZero } from '../store/volume-store';
+import type { Vec3 } from '../volumes/box';
+import { allocate, bytesOf, bytesPerVoxel, swapBytesInPlace, viewAs, type DType, type VoxelArray } from '../volumes/dtypes';
+import { isAllZero } from '../volumes/store/volume-store';
 import type { ChunkSink, ExportLevel } from './multiscale';
 
 const gzipAsync = promisify(gzip);

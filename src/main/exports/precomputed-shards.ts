@@ -2,9 +2,9 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { CancelledError } from '../../errors';
-import type { Vec3 } from '../box';
-import { compressedMortonCode, shardFileName, shardLocation, type ShardingSpec } from '../readers/precomputed-sharding';
+import { CancelledError } from '../errors';
+import type { Vec3 } from '../volumes/box';
+import { compressedMortonCode, shardFileName, shardLocation, type ShardingSpec } from '../volumes/readers/precomputed-sharding';
 
 const gzipAsync = promisify(gzip);
 

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { AppError } from '../../errors';
-import type { Project } from '../../store/project';
-import type { VoxelArray } from '../dtypes';
-import type { LayerInfo } from '../layers';
+import { AppError } from '../errors';
+import type { Project } from '../store/project';
+import type { VoxelArray } from '../volumes/dtypes';
+import type { LayerInfo } from '../volumes/layers';
 
 /**
  * The fragment -> segment mapping of a fragment layer, as exports use it: one consistent

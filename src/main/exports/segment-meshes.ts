@@ -1,10 +1,10 @@
-import type { SegmentMesh } from '../../../shared/api/proofreading';
-import { AppError, CancelledError } from '../../errors';
-import { ChunkSource } from '../../proofreading/chunk-source';
-import { openLabelLayer, requireLabelLayerInfo } from '../../proofreading/label-layer';
-import { MeshService } from '../../proofreading/mesh/mesh-service';
-import { layerState, segmentRow } from '../../proofreading/ops/context';
-import type { Project } from '../../store/project';
+import type { SegmentMesh } from '../../shared/api/proofreading';
+import { AppError, CancelledError } from '../errors';
+import { ChunkSource } from '../proofreading/chunk-source';
+import { openLabelLayer, requireLabelLayerInfo } from '../proofreading/label-layer';
+import { MeshService } from '../proofreading/mesh/mesh-service';
+import { layerState, segmentRow } from '../proofreading/ops/context';
+import type { Project } from '../store/project';
 
 /**
  * Meshes of chosen segments, built by the proofreading mesh service (surface nets per chunk,

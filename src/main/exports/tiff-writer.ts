@@ -1,10 +1,10 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
-import { CancelledError } from '../../errors';
-import { boxSize, type Box, type Vec3 } from '../box';
-import { mapLimit } from '../concurrency';
-import { bytesOf, bytesPerVoxel, type DType, type VoxelArray } from '../dtypes';
+import { CancelledError } from '../errors';
+import { boxSize, type Box, type Vec3 } from '../volumes/box';
+import { mapLimit } from '../volumes/concurrency';
+import { bytesOf, bytesPerVoxel, type DType, type VoxelArray } from '../volumes/dtypes';
 
 const deflateAsync = promisify(deflate);
 /** zlib level for exported strips: fast, exports are often tens of GB. */

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Segment } from '../../../shared/api/proofreading';
-import type { VoxelArray } from '../dtypes';
+import type { Segment } from '../../shared/api/proofreading';
+import type { VoxelArray } from '../volumes/dtypes';
 
 /**
  * The segmentation extras of a precomputed export:

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { copyFile } from 'node:fs/promises';
-import { AppError, CancelledError } from '../../errors';
-import { boxSize, voxelCount, type Vec3 } from '../box';
-import { allocate, bytesOf, bytesPerVoxel, type DType, type VoxelArray } from '../dtypes';
-import { planBlocks, type BlockSource } from '../store/build';
+import { AppError, CancelledError } from '../errors';
+import { boxSize, voxelCount, type Vec3 } from '../volumes/box';
+import { allocate, bytesOf, bytesPerVoxel, type DType, type VoxelArray } from '../volumes/dtypes';
+import { planBlocks, type BlockSource } from '../volumes/store/build';
 import type { FragmentMapping } from './mapping';
 
 type H5Module = typeof import('h5wasm/node');

@@ -1,11 +1,11 @@
-import { CancelledError } from '../../errors';
-import { boxSize, chunkBox, chunkGridShape, chunksInBox, copyRegion, voxelCount, type Box, type Vec3 } from '../box';
-import { mapLimit } from '../concurrency';
-import { allocate, bytesPerVoxel, type DType, type VoxelArray } from '../dtypes';
-import { assembleRegion } from '../readers/chunked';
-import { planBlocks, type BlockSource } from '../store/build';
-import { chooseChunkShape, planLevels } from '../store/chunking';
-import { downsample, type DownsampleMethod } from '../store/downsample';
+import { CancelledError } from '../errors';
+import { boxSize, chunkBox, chunkGridShape, chunksInBox, copyRegion, voxelCount, type Box, type Vec3 } from '../volumes/box';
+import { mapLimit } from '../volumes/concurrency';
+import { allocate, bytesPerVoxel, type DType, type VoxelArray } from '../volumes/dtypes';
+import { assembleRegion } from '../volumes/readers/chunked';
+import { planBlocks, type BlockSource } from '../volumes/store/build';
+import { chooseChunkShape, planLevels } from '../volumes/store/chunking';
+import { downsample, type DownsampleMethod } from '../volumes/store/downsample';
 
 /**
  * Writes chunked multiscale exports (N5, neuroglancer precomputed): level 0 from the source in
