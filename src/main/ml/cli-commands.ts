@@ -96,7 +96,7 @@ export function modelImport(opts: { file: string; out: string; preset?: string; 
 
 export const modelInfoCommand: CliCommand = {
   name: 'model info',
-  summary: 'parameter count and cost of a SegMamba preset',
+  summary: 'Parameter count, weights size and MACs per crop of a SegMamba preset.',
   args: [],
   options: {
     preset: { type: 'string', description: `model preset: ${PRESET_NAMES.join(', ')}`, default: 'tiny' },
@@ -122,7 +122,7 @@ export const modelInfoCommand: CliCommand = {
 
 export const modelImportCommand: CliCommand = {
   name: 'model import',
-  summary: 'convert an official TokenUnify .pth checkpoint into a TokenUnify Studio checkpoint',
+  summary: 'Convert an official TokenUnify .pth checkpoint (restricted unpickler) into a .safetensors checkpoint.',
   args: ['FILE.pth', 'OUT.safetensors'],
   options: {
     preset: { type: 'string', description: 'model preset (default: inferred from the tensor shapes)' },
