@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -105,6 +105,15 @@ describe.runIf(chromiumAvailable())('browser mode: project browser, security, jo
     await page.getByTestId('recent-projects').waitFor();
     expect(await page.getByTestId('recent-projects').textContent()).toContain('Larva VNC');
     await screenshot(page, 'foundation-project-browser');
+
+    // Deleting asks for the exact name, then removes the folder and the recent entry.
+    await page.getByTestId('delete-project').first().click();
+    await page.getByTestId('delete-project-confirm').fill('Larva');
+    expect(await page.getByTestId('delete-project-submit').isDisabled()).toBe(true);
+    await page.getByTestId('delete-project-confirm').fill('Larva VNC');
+    await page.getByTestId('delete-project-submit').click();
+    await expect.poll(() => existsSync(dir), { timeout: 10_000 }).toBe(false);
+    await expect.poll(async () => (await page.getByTestId('recent-projects').count()) === 0 || !(await page.getByTestId('recent-projects').textContent())!.includes('Larva VNC')).toBe(true);
     await page.close();
   });
 

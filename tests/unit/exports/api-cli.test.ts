@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handlers } from '../../../src/main/api/handlers';
 import { createRouter } from '../../../src/main/api/router';
-import { commandHelp, parseCommandArgs, type CliCommand } from '../../../src/main/cli/command';
-import type { CliIO } from '../../../src/main/cli/io';
+import { commandHelp } from '../../../src/main/cli/command';
+import { runCommand as run } from '../../helpers/cli';
 import { AppContext } from '../../../src/main/context';
 import { saveCheckpoint } from '../../../src/main/ml/checkpoint/index';
 import { modelFromConfig } from '../../../src/main/ml/model';
@@ -22,19 +22,6 @@ const SHAPE: Vec3 = [8, 40, 48];
 const RES: Vec3 = [40, 8, 8];
 const CONFIG = presetConfig('tiny', { featureSize: [4, 8, 16, 32], hiddenSize: 32, depths: [1, 1, 1, 1], outChannels: 3 });
 
-function captureIO() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const json: any[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), json: (v) => json.push(v), progress: () => undefined };
-  return { io, out, err, json };
-}
-
-async function run(cmd: CliCommand, argv: string[]) {
-  const c = captureIO();
-  const code = await cmd.run(parseCommandArgs(cmd, argv), c.io);
-  return { code, ...c };
-}
 
 /** A project with fragments + labels (indexed) and a registered model, closed so the CLI can open it. */
 async function makeProject(root: string): Promise<Awaited<ReturnType<typeof fragmentProject>>> {

@@ -4,20 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/main/cli/commands/index';
 import { runCli } from '../../../src/main/cli/index';
-import type { CliIO } from '../../../src/main/cli/io';
+import { captureOutput as capture } from '../../helpers/cli';
 import { Project } from '../../../src/main/store/project';
 
-function capture(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (io.stdout += `${t}\n`),
-    err: (t: string) => void (io.stderr += `${t}\n`),
-    json: (v: unknown) => void (io.stdout += `${JSON.stringify(v)}\n`),
-    progress: () => undefined,
-  };
-  return io;
-}
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -1,24 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/main/cli/index';
-import type { CliIO } from '../../../src/main/cli/io';
+import { captureOutput as capture } from '../../helpers/cli';
 import { evaluateSegmentationSync } from '../../../src/main/segmentation/index';
 import type { Vec3 } from '../../../src/main/volumes/box';
 import { writeBigTiff } from '../../../src/main/exports/tiff-writer';
 import { tempDir } from '../../helpers/temp';
 import { syntheticProject } from './helpers';
 
-function capture(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (io.stdout += `${t}\n`),
-    err: (t: string) => void (io.stderr += `${t}\n`),
-    json: (v: unknown) => void (io.stdout += `${JSON.stringify(v)}\n`),
-    progress: () => undefined,
-  };
-  return io;
-}
 
 describe('pipeline commands', () => {
   it('document their options', async () => {

@@ -3,22 +3,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/main/cli/index';
-import type { CliIO } from '../../../src/main/cli/io';
+import { captureOutput as capture } from '../../helpers/cli';
 import { nativeStatus } from '../../../src/main/native/addon';
 import { Project } from '../../../src/main/store/project';
 import { countsOf, diffCount, labelFixture, readVoxels, type Fixture } from './fixtures';
 
-function capture(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (io.stdout += `${t}\n`),
-    err: (t: string) => void (io.stderr += `${t}\n`),
-    json: (v: unknown) => void (io.stdout += `${JSON.stringify(v)}\n`),
-    progress: () => undefined,
-  };
-  return io;
-}
 
 let fx: Fixture | undefined;
 afterEach(() => {

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCommandArgs, type CliCommand } from '../../../src/main/cli/command';
-import type { CliIO } from '../../../src/main/cli/io';
+import { runCommand as run } from '../../helpers/cli';
 import { Project } from '../../../src/main/store/project';
 import { voxelCount, type Vec3 } from '../../../src/main/volumes/box';
 import { exportCliCommand } from '../../../src/main/exports/cli';
@@ -12,19 +11,6 @@ import { exportLayer } from '../../../src/main/exports/index';
 import { openVolume } from '../../../src/main/volumes/readers/open';
 import { sameVoxels, suiteDir } from '../../helpers/volumes';
 
-function captureIO() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const json: unknown[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), json: (v) => json.push(v), progress: () => undefined };
-  return { io, out, err, json };
-}
-
-async function run(cmd: CliCommand, argv: string[]) {
-  const c = captureIO();
-  const code = await cmd.run(parseCommandArgs(cmd, argv), c.io);
-  return { code, ...c };
-}
 
 describe('CLI: import, export, layer listing', () => {
   const dir = suiteDir('tu-vcli-');

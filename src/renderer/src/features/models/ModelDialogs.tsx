@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { JobInfo } from '@shared/api/jobs';
 import type { LibraryModel } from '@shared/api/studio-ml';
 import { useApi, useApiEvent } from '../../api/context';
+import { ConfirmByNameModal } from '../../ui/ConfirmByNameModal';
 import { useStore } from '../viewer/state/store';
 import { useViewer } from '../viewer/ViewerProvider';
 import { useStudioMl } from './studio-context';
@@ -142,39 +143,27 @@ export function PretrainDialog() {
 /** Deletes a model after its name is typed. */
 export function DeleteModelModal({ model, onClose, onDeleted }: { model: LibraryModel | null; onClose: () => void; onDeleted: () => void }) {
   const api = useApi();
-  const [typed, setTyped] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setTyped('');
-    setError(null);
-  }, [model]);
-  const remove = async () => {
-    if (!model) return;
-    try {
-      await api.call('studio.models.delete', { id: model.id, confirmName: typed });
-      onDeleted();
-      onClose();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
   return (
-    <Modal opened={!!model} onClose={onClose} title="Delete model" size="sm">
-      <Stack gap="sm">
-        <Text size="sm">
+    <ConfirmByNameModal
+      name={model?.name ?? null}
+      title="Delete model"
+      consequence={
+        <>
           Deletes <b>{model?.name}</b> and its weights file. Training runs keep their checkpoints; layers it produced stay.
-        </Text>
-        <TextInput label="Type the model's name to confirm" value={typed} onChange={(e) => setTyped(e.currentTarget.value)} data-testid="delete-model-name" />
-        {error && <Alert color="red" p={6}>{error}</Alert>}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Keep it
-          </Button>
-          <Button color="red" disabled={typed !== model?.name} onClick={() => void remove()} data-testid="delete-model-confirm">
-            Delete
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+        </>
+      }
+      confirmLabel="Delete"
+      cancelLabel="Keep it"
+      testId="delete-model"
+      onConfirm={async (confirmName) => {
+        try {
+          await api.call('studio.models.delete', { id: model!.id, confirmName });
+        } catch (e) {
+          throw new Error(errorText(e));
+        }
+        onDeleted();
+      }}
+      onClose={onClose}
+    />
   );
 }

@@ -70,7 +70,7 @@ export function ProjectBrowser() {
                         <Button size="xs" disabled={!p.exists || busy} onClick={() => open(p.path)}>
                           Open
                         </Button>
-                        <Button size="xs" variant="subtle" color="red" disabled={!p.exists} onClick={() => setDeleting(p)}>
+                        <Button size="xs" variant="subtle" color="red" disabled={!p.exists} onClick={() => setDeleting(p)} data-testid="delete-project">
                           Delete
                         </Button>
                       </Group>
