@@ -163,7 +163,7 @@ export function assertShapeFits(project: Project, kind: LayerKind, shape: Vec3, 
   const o = others[0];
   throw new AppError(
     'BAD_REQUEST',
-    `${what} is ${formatShape(shape)} but ${o.kind} layer '${o.name}' is ${formatShape(o.shape)}; ${isLabel ? 'labels must match their image' : 'an image must match its labels'} voxel for voxel`,
+    `${what} is ${formatShape(shape)} but ${o.kind} layer '${o.name}' is ${formatShape(o.shape)}; ${isLabel ? 'labels must match their image' : 'an image must match its labels'} voxel for voxel (a project holds the layers of one volume; import another volume into another project folder)`,
   );
 }
 
