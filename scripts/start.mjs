@@ -2,6 +2,7 @@
 // when its binary is available, otherwise browser mode on 127.0.0.1 with the URL printed.
 //   npm start -- --browser          force browser mode
 //   npm start -- --project DIR      open DIR instead of the demo project
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -30,8 +31,11 @@ function fetchElectron() {
   const installer = join(ROOT, 'node_modules', 'electron', 'install.js');
   if (!existsSync(installer)) return null;
   console.log('[tokenunify] the Electron binary is not installed yet; trying to download it (Ctrl+C to skip)…');
-  const status = run(process.execPath, [installer], { timeout: 180_000, stdio: ['ignore', 'ignore', 'inherit'] });
-  return status === 0 ? electronBinary() : null;
+  const r = spawnSync(process.execPath, [installer], { timeout: 180_000, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status === 0) return electronBinary();
+  const reason = (r.stderr ?? '').split('\n').find((l) => l.trim()) ?? (r.error ? r.error.message : `exit ${r.status}`);
+  console.log(`[tokenunify] could not download Electron (${reason.trim()})`);
+  return null;
 }
 
 if (buildAppIfNeeded() !== 0) process.exit(1);
