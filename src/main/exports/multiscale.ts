@@ -3,7 +3,7 @@ import { boxSize, chunkBox, chunkGridShape, chunksInBox, copyRegion, voxelCount,
 import { mapLimit } from '../volumes/concurrency';
 import { allocate, bytesPerVoxel, type DType, type VoxelArray } from '../volumes/dtypes';
 import { assembleRegion } from '../volumes/readers/chunked';
-import { planBlocks, type BlockSource } from '../volumes/store/build';
+import { forEachPrefetchedBlock, planBlocks, type BlockSource } from '../volumes/store/build';
 import { chooseChunkShape, planLevels } from '../volumes/store/chunking';
 import { downsample, type DownsampleMethod } from '../volumes/store/downsample';
 
@@ -68,25 +68,25 @@ export async function writeMultiscale(levels: ExportLevel[], dtype: DType, metho
 
   const l0 = levels[0];
   const blocks = planBlocks(l0.shape, l0.chunkShape, bytesPerVoxel(dtype), opts.blockBytes ?? 64 * 1024 * 1024);
-  let next: Promise<VoxelArray> | null = blocks.length ? read(blocks[0]) : null;
-  for (let i = 0; i < blocks.length; i++) {
-    throwIfAborted(opts.signal);
-    const data = await next!;
-    next = i + 1 < blocks.length ? read(blocks[i + 1]) : null;
-    next?.catch(() => undefined);
-    const blockShape = boxSize(blocks[i]);
-    await mapLimit(chunksInBox(blocks[i], l0.chunkShape), concurrency, async (coord) => {
-      throwIfAborted(opts.signal);
-      const cb = chunkBox(coord, l0.chunkShape, l0.shape);
-      const shape = boxSize(cb);
-      const chunk = allocate(dtype, voxelCount(shape));
-      copyRegion(data, blockShape, blocks[i].min, chunk, shape, cb.min, cb);
-      opts.onLevel0Chunk?.(chunk);
-      await sink.writeChunk(0, coord, chunk, shape);
-    });
-    done += voxelCount(blocks[i]);
-    report(`level 0: block ${i + 1}/${blocks.length}`);
-  }
+  await forEachPrefetchedBlock(
+    blocks,
+    read,
+    async (block, data, i) => {
+      const blockShape = boxSize(block);
+      await mapLimit(chunksInBox(block, l0.chunkShape), concurrency, async (coord) => {
+        throwIfAborted(opts.signal);
+        const cb = chunkBox(coord, l0.chunkShape, l0.shape);
+        const shape = boxSize(cb);
+        const chunk = allocate(dtype, voxelCount(shape));
+        copyRegion(data, blockShape, block.min, chunk, shape, cb.min, cb);
+        opts.onLevel0Chunk?.(chunk);
+        await sink.writeChunk(0, coord, chunk, shape);
+      });
+      done += voxelCount(block);
+      report(`level 0: block ${i + 1}/${blocks.length}`);
+    },
+    opts.signal,
+  );
 
   for (let level = 1; level < levels.length; level++) {
     const l = levels[level];

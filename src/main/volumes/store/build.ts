@@ -41,6 +41,27 @@ export function planBlocks(shape: Vec3, chunkShape: Vec3, bytesPerVox: number, b
   return blocks;
 }
 
+/**
+ * Reads the blocks in order with the next one's read already under way (I/O and decoding overlap
+ * the caller's work on the current block), calling `each` per block.
+ */
+export async function forEachPrefetchedBlock(
+  blocks: Box[],
+  read: BlockSource,
+  each: (block: Box, data: VoxelArray, index: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  let next: Promise<VoxelArray> | null = blocks.length ? read(blocks[0]) : null;
+  for (let i = 0; i < blocks.length; i++) {
+    throwIfAborted(signal);
+    const data = await next!;
+    next = i + 1 < blocks.length ? read(blocks[i + 1]) : null;
+    // A rejected prefetch must not surface as unhandled while this block is processed.
+    next?.catch(() => undefined);
+    await each(blocks[i], data, i);
+  }
+}
+
 /** Splits a block into the store's chunks (padded to the full chunk shape) and writes them. */
 async function writeBlockChunks(store: VolumeStore, block: Box, data: VoxelArray, concurrency: number, signal?: AbortSignal): Promise<void> {
   const l = store.level(0);
@@ -70,17 +91,16 @@ export async function buildStore(dir: string, spec: StoreSpec, read: BlockSource
 
   const blocks = planBlocks(l0.shape, l0.chunkShape, bytesPerVoxel(spec.dtype), opts.blockBytes ?? 64 * 1024 * 1024);
   report(`writing level 0 (${blocks.length} blocks)`);
-  let next: Promise<VoxelArray> | null = blocks.length ? read(blocks[0]) : null;
-  for (let i = 0; i < blocks.length; i++) {
-    throwIfAborted(opts.signal);
-    const data = await next!;
-    next = i + 1 < blocks.length ? read(blocks[i + 1]) : null;
-    // A rejected prefetch must not surface as unhandled while this block is written.
-    next?.catch(() => undefined);
-    await writeBlockChunks(store, blocks[i], data, concurrency, opts.signal);
-    done += voxelCount(blocks[i]);
-    report(`level 0: block ${i + 1}/${blocks.length}`);
-  }
+  await forEachPrefetchedBlock(
+    blocks,
+    read,
+    async (block, data, i) => {
+      await writeBlockChunks(store, block, data, concurrency, opts.signal);
+      done += voxelCount(block);
+      report(`level 0: block ${i + 1}/${blocks.length}`);
+    },
+    opts.signal,
+  );
 
   for (let level = 1; level < store.levels.length; level++) {
     const coords = allChunks(store, level);
