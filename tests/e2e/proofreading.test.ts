@@ -122,9 +122,12 @@ describe.runIf(chromiumAvailable())('browser mode: proofreading', () => {
     await idle(page);
     return (await voxelPixel(page, 'xy', voxel))!.slice(0, 3);
   };
+  /** The stored voxels may be drawn a few frames after the API answered (the chunk is refetched): poll. */
   const expectColour = async (voxel: Vec3, id: number, what: string) => {
-    const px = await colourAt(voxel);
-    expect(near(px, segmentColor(BigInt(id))), `${what}: pixel ${px} vs colour of ${id} ${segmentColor(BigInt(id))}`).toBe(true);
+    const want = segmentColor(BigInt(id));
+    let px = await colourAt(voxel);
+    for (const end = Date.now() + 10_000; !near(px, want) && Date.now() < end; ) px = await colourAt(voxel);
+    expect(near(px, want), `${what}: pixel ${px} vs colour of ${id} ${want}`).toBe(true);
   };
   const clickVoxel = async (voxel: Vec3, modifiers: ('Shift' | 'Alt' | 'Control')[] = []) => {
     const p = await voxelOnPage(page, 'xy', voxel);
