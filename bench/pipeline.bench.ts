@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { createModel, Predictor } from '../src/main/ml/index';
 import { modelWindowPredictor } from '../src/main/pipeline/model-windows';
 import { cachedPredictor, predictBox, tileBoxes, WindowGrid } from '../src/main/pipeline/windows';
-import type { VolumeSource } from '../src/main/pipeline/volume-source';
 import { SyntheticEM } from '../src/main/synthetic/generator';
-import { boxSize, voxelCount, type Box, type Vec3 } from '../src/main/volumes/box';
+import { voxelCount, type Box, type Vec3 } from '../src/main/volumes/box';
+import { memorySource } from '../tests/helpers/memory-source';
 import { referencePython } from '../tests/helpers/python';
 
 const args = process.argv.slice(2);
@@ -30,29 +30,6 @@ const presets = presetArg >= 0 ? args[presetArg + 1].split(',') : quick ? ['tiny
 const window: Vec3 = [16, 160, 160];
 const repeats = quick ? 2 : 3;
 
-function memorySource(image: Uint8Array, shape: Vec3): VolumeSource {
-  return {
-    label: 'synthetic',
-    ref: { path: 'synthetic' },
-    shape,
-    dtype: 'uint8',
-    resolution: [40, 8, 8],
-    async readRegion(box: Box) {
-      const s = boxSize(box);
-      const out = new Uint8Array(voxelCount(s));
-      let i = 0;
-      for (let z = box.min[0]; z < box.max[0]; z++)
-        for (let y = box.min[1]; y < box.max[1]; y++) {
-          const row = (z * shape[1] + y) * shape[2];
-          out.set(image.subarray(row + box.min[2], row + box.max[2]), i);
-          i += s[2];
-        }
-      return out;
-    },
-    readCoarsest: async () => null,
-    close: async () => {},
-  };
-}
 
 async function best(n: number, fn: () => Promise<unknown>): Promise<number> {
   let t = Infinity;
@@ -88,7 +65,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores; threads ${threads}; window ${window.join('x')}`);
   const shape: Vec3 = quick ? [16, 240, 240] : [32, 320, 320];
   const em = new SyntheticEM({ shape, seed: 11 });
-  const source = memorySource(em.render([0, 0, 0], shape).image, shape);
+  const source = memorySource(em.render([0, 0, 0], shape).image, shape, { label: 'synthetic', resolution: [40, 8, 8] });
   const region: Box = { min: [0, 0, 0], max: shape };
   const windowVoxels = voxelCount(window);
   const rows: string[] = [];

@@ -3,38 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/main/ml/util/rng';
 import { BlockwiseComponents, UnionFind } from '../../../src/main/pipeline/evaluate/components';
 import { evaluateSources, evaluateTask } from '../../../src/main/pipeline/evaluate/task';
-import { readPadded, reflectIndex, type VolumeSource } from '../../../src/main/pipeline/volume-source';
+import { readPadded, reflectIndex } from '../../../src/main/pipeline/volume-source';
 import { ScratchVolume } from '../../../src/main/pipeline/scratch';
 import { connectedComponentsSync, evaluateSegmentationSync } from '../../../src/main/segmentation/index';
 import { Project } from '../../../src/main/store/project';
 import { boxSize, voxelCount, type Box, type Vec3 } from '../../../src/main/volumes/box';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
-import type { VoxelArray } from '../../../src/main/volumes/dtypes';
 import { writeBigTiff } from '../../../src/main/exports/tiff-writer';
+import { memorySource } from '../../helpers/memory-source';
 import { tempDir } from '../../helpers/temp';
 
-function memorySource(data: VoxelArray, shape: Vec3, label = 'memory'): VolumeSource & { reads: number } {
-  const src = {
-    label,
-    ref: { path: label },
-    shape,
-    dtype: data instanceof Uint32Array ? ('uint32' as const) : data instanceof Uint16Array ? ('uint16' as const) : ('uint8' as const),
-    resolution: [1, 1, 1] as Vec3,
-    reads: 0,
-    async readRegion(box: Box) {
-      src.reads++;
-      const s = boxSize(box);
-      const out = new (data.constructor as new (n: number) => VoxelArray)(voxelCount(s)) as Uint32Array;
-      let i = 0;
-      for (let z = box.min[0]; z < box.max[0]; z++)
-        for (let y = box.min[1]; y < box.max[1]; y++) for (let x = box.min[2]; x < box.max[2]; x++) out[i++] = (data as Uint32Array)[(z * shape[1] + y) * shape[2] + x];
-      return out;
-    },
-    readCoarsest: async () => null,
-    close: async () => {},
-  };
-  return src;
-}
 
 /** Blobs of few labels with holes, so that the same id forms several 3D pieces. */
 function blobs(shape: Vec3, seed: number, ids: number): Uint32Array {

@@ -2,29 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/main/ml/util/rng';
 import { resolveAugment } from '../../../src/main/pipeline/augment';
 import { buildSample, sampleOrigin } from '../../../src/main/pipeline/finetune/samples';
-import type { VolumeSource } from '../../../src/main/pipeline/volume-source';
 import { labelsToAffinities, widenBorders } from '../../../src/main/segmentation/affinity-targets';
-import { boxSize, voxelCount, type Box, type Vec3 } from '../../../src/main/volumes/box';
+import { voxelCount, type Box, type Vec3 } from '../../../src/main/volumes/box';
+import { memorySource as source } from '../../helpers/memory-source';
 
-function source(data: Uint8Array | Uint32Array, shape: Vec3): VolumeSource {
-  return {
-    label: 'memory',
-    ref: { path: 'memory' },
-    shape,
-    dtype: data instanceof Uint8Array ? 'uint8' : 'uint32',
-    resolution: [1, 1, 1],
-    async readRegion(box: Box) {
-      const s = boxSize(box);
-      const out = new (data.constructor as new (n: number) => Uint8Array | Uint32Array)(voxelCount(s));
-      let i = 0;
-      for (let z = box.min[0]; z < box.max[0]; z++)
-        for (let y = box.min[1]; y < box.max[1]; y++) for (let x = box.min[2]; x < box.max[2]; x++) out[i++] = data[(z * shape[1] + y) * shape[2] + x];
-      return out;
-    },
-    readCoarsest: async () => null,
-    close: async () => {},
-  };
-}
 
 describe('fine-tuning samples', () => {
   const shape: Vec3 = [12, 40, 40];

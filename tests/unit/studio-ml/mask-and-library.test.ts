@@ -6,29 +6,10 @@ import { createModel } from '../../../src/main/ml/model';
 import { Rng } from '../../../src/main/ml/util/rng';
 import { resolveAugment } from '../../../src/main/pipeline/augment';
 import { buildSample } from '../../../src/main/pipeline/finetune/samples';
-import type { VolumeSource } from '../../../src/main/pipeline/volume-source';
-import { boxSize, voxelCount, type Box, type Vec3 } from '../../../src/main/volumes/box';
+import { voxelCount, type Box, type Vec3 } from '../../../src/main/volumes/box';
+import { memorySource as memory } from '../../helpers/memory-source';
 import { MICRO_MODEL, session } from './helpers';
 
-function memory(data: Uint8Array | Uint32Array, shape: Vec3): VolumeSource {
-  return {
-    label: 'memory',
-    ref: { path: 'memory' },
-    shape,
-    dtype: data instanceof Uint8Array ? 'uint8' : 'uint32',
-    resolution: [1, 1, 1],
-    async readRegion(box: Box) {
-      const s = boxSize(box);
-      const out = new (data.constructor as new (n: number) => Uint8Array | Uint32Array)(voxelCount(s));
-      let i = 0;
-      for (let z = box.min[0]; z < box.max[0]; z++)
-        for (let y = box.min[1]; y < box.max[1]; y++) for (let x = box.min[2]; x < box.max[2]; x++) out[i++] = data[(z * shape[1] + y) * shape[2] + x];
-      return out;
-    },
-    readCoarsest: async () => null,
-    close: async () => {},
-  };
-}
 
 describe('training mask (pipeline.finetune mask, added for the studio)', () => {
   it('gives zero weight to every affinity pair touching a masked voxel, and only to those', async () => {
