@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelLayer } from '../../../src/main/proofreading/label-layer';
 import { addBrushStroke, VoxelBuckets } from '../../../src/main/proofreading/ops/voxel-buckets';
-import { diskOffsets, stepRadius, strokeVoxelIndices } from '../../../src/renderer/src/features/tools/brush-geometry';
+import { diskOffsets, stepRadius, strokeVoxelIndices } from '../../../src/shared/brush-geometry';
 import type { Vec3 } from '../../../src/renderer/src/features/viewer/core/geometry';
 
 /** The voxels the back end paints for a stroke, as sorted global indices. */

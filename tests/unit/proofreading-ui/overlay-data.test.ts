@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlaneMask } from '../../../src/renderer/src/features/proofreading/plane-mask';
 import { previewSlice } from '../../../src/renderer/src/features/proofreading/preview-slice';
-import { strokeVoxelIndices } from '../../../src/renderer/src/features/tools/brush-geometry';
+import { strokeVoxelIndices } from '../../../src/shared/brush-geometry';
 import type { Vec3 } from '../../../src/renderer/src/features/viewer/core/geometry';
 
 const RED: [number, number, number, number] = [255, 0, 0, 200];

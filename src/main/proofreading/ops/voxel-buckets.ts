@@ -1,3 +1,4 @@
+import { forEachStrokeVoxel } from '../../../shared/brush-geometry';
 import { AppError } from '../../errors';
 import type { Vec3 } from '../../volumes/box';
 import type { LabelLayer } from '../label-layer';
@@ -31,42 +32,12 @@ export class VoxelBuckets {
 
 const AXES = { z: 0, y: 1, x: 2 } as const;
 
-/**
- * Brush stroke voxels: a disk of `radius` voxels in the plane across `axis` around every point,
- * and around points spaced at most half a radius apart along each segment of the stroke.
- */
+/** Brush stroke voxels (the geometry the renderer previews: src/shared/brush-geometry.ts). */
 export function addBrushStroke(out: VoxelBuckets, axis: 'z' | 'y' | 'x', points: readonly (readonly number[])[], radius: number): void {
-  const a = AXES[axis];
-  const [u, v] = [0, 1, 2].filter((i) => i !== a);
-  const r = Math.max(0, radius);
-  const R = Math.floor(r);
-  const r2 = r * r + 1e-9;
-  const offsets: [number, number][] = [];
-  for (let du = -R; du <= R; du++) for (let dv = -R; dv <= R; dv++) if (du * du + dv * dv <= r2) offsets.push([du, dv]);
-  const stamp = (p: readonly number[]) => {
-    const q = [Math.round(p[0]), Math.round(p[1]), Math.round(p[2])];
-    for (const [du, dv] of offsets) {
-      q[u] = Math.round(p[u]) + du;
-      q[v] = Math.round(p[v]) + dv;
-      out.add(q[0], q[1], q[2]);
-    }
-  };
-  const step = Math.max(0.5, r / 2);
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i];
+  points.forEach((p, i) => {
     if (p.length !== 3 || !p.every((c) => Number.isFinite(c))) throw new AppError('BAD_REQUEST', `brush point ${i} must be [z, y, x]`);
-    if (i === 0) {
-      stamp(p);
-      continue;
-    }
-    const prev = points[i - 1];
-    const dist = Math.hypot(p[0] - prev[0], p[1] - prev[1], p[2] - prev[2]);
-    const n = Math.max(1, Math.ceil(dist / step));
-    for (let k = 1; k <= n; k++) {
-      const t = k / n;
-      stamp([prev[0] + t * (p[0] - prev[0]), prev[1] + t * (p[1] - prev[1]), prev[2] + t * (p[2] - prev[2])]);
-    }
-  }
+  });
+  forEachStrokeVoxel(AXES[axis], points, radius, (z, y, x) => out.add(z, y, x));
 }
 
 /** Explicit voxels given as [z, y, x] triples. */

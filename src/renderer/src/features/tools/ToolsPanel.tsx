@@ -5,7 +5,7 @@ import { groupColor } from '../proofreading/preview-slice';
 import { colorToCss } from '../viewer/core/segment-ids';
 import { useStore, type Store } from '../viewer/state/store';
 import { useViewer } from '../viewer/ViewerProvider';
-import { MAX_BRUSH_RADIUS } from './brush-geometry';
+import { MAX_BRUSH_RADIUS } from '@shared/brush-geometry';
 
 /** The whole state of a store (a new object on every change). */
 const useToolState = <T,>(store: Store<T>): T => useStore(store, (s) => s);

@@ -3,7 +3,7 @@ import type { Vec3, ViewKind } from '../viewer/core/geometry';
 import type { PaneProjection, ViewerHost, ViewerPointerEvent, ViewerTool, ViewerWheelEvent } from '../viewer/tools/types';
 import { PlaneMask } from '../proofreading/plane-mask';
 import type { PendingStroke, ProofreadingSession } from '../proofreading/session';
-import { forEachStrokeVoxel, stepRadius } from './brush-geometry';
+import { forEachStrokeVoxel, stepRadius } from '@shared/brush-geometry';
 import { AXIS_NAME, backToNavigate, eyedropper, newSegmentShortcut, paneVoxel } from './common';
 
 /** A long stroke is committed in pieces this often (each piece is one undoable edit). */

@@ -1,12 +1,12 @@
-import type { Vec3 } from '../viewer/core/geometry';
-
 /**
- * Brush geometry, identical to the back end's (`addBrushStroke` in
- * src/main/proofreading/ops/voxel-buckets.ts; a unit test compares them): a disk of `radius`
- * voxels in the plane across the normal axis around every point, and around points spaced at
- * most half a radius apart along each segment of the stroke. The renderer uses it to draw a
- * stroke before the server has written it.
+ * Brush geometry, one definition for both sides: the back end writes these voxels
+ * (`addBrushStroke` in src/main/proofreading/ops/voxel-buckets.ts) and the renderer draws the same
+ * ones before the server has written them. A disk of `radius` voxels in the plane across the
+ * normal axis around every point, and around points spaced at most half a radius apart along
+ * each segment of the stroke.
  */
+
+type Point = readonly number[];
 
 export const MIN_BRUSH_RADIUS = 0;
 export const MAX_BRUSH_RADIUS = 64;
@@ -25,7 +25,7 @@ export function diskOffsets(radius: number): [number, number][] {
  * Calls `visit(z, y, x)` for every voxel the stroke covers (duplicates included, clipping left
  * to the caller). `normal` is the axis across the painted plane (0 = z, 1 = y, 2 = x).
  */
-export function forEachStrokeVoxel(normal: number, points: readonly Vec3[], radius: number, visit: (z: number, y: number, x: number) => void): void {
+export function forEachStrokeVoxel(normal: number, points: readonly Point[], radius: number, visit: (z: number, y: number, x: number) => void): void {
   const [u, v] = [0, 1, 2].filter((i) => i !== normal);
   const offsets = diskOffsets(radius);
   const q = [0, 0, 0];
@@ -43,7 +43,7 @@ export function forEachStrokeVoxel(normal: number, points: readonly Vec3[], radi
 }
 
 /** The disk centres of a stroke: the first point, then points at most max(0.5, r/2) apart along each segment. */
-export function forEachStampCentre(points: readonly Vec3[], radius: number, stamp: (p: readonly number[]) => void): void {
+export function forEachStampCentre(points: readonly Point[], radius: number, stamp: (p: readonly number[]) => void): void {
   const step = Math.max(0.5, Math.max(0, radius) / 2);
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
@@ -62,7 +62,7 @@ export function forEachStampCentre(points: readonly Vec3[], radius: number, stam
 }
 
 /** The distinct voxels of a stroke inside a volume of `shape`, as sorted packed indices (z * Y * X + y * X + x). */
-export function strokeVoxelIndices(normal: number, points: readonly Vec3[], radius: number, shape: Vec3): number[] {
+export function strokeVoxelIndices(normal: number, points: readonly Point[], radius: number, shape: readonly [number, number, number]): number[] {
   const seen = new Set<number>();
   forEachStrokeVoxel(normal, points, radius, (z, y, x) => {
     if (z < 0 || y < 0 || x < 0 || z >= shape[0] || y >= shape[1] || x >= shape[2]) return;
