@@ -2,37 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../../src/shared/api/wire';
-import { handlers } from '../../../src/main/api/handlers';
-import { createRouter } from '../../../src/main/api/router';
-import { AppContext } from '../../../src/main/context';
 import { proofreadingOf } from '../../../src/main/proofreading/handlers';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
 import { importVolume } from '../../../src/main/volumes/import';
+import { apiSession } from '../../helpers/api-session';
 import { countsOf, sampleFragments, sampleLabels, SHAPE } from './fixtures';
+
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function session() {
-  const root = mkdtempSync(join(tmpdir(), 'tu-proof-api-'));
-  const ctx = new AppContext({ mode: 'browser', userDataDir: join(root, 'user') });
-  cleanup.push(() => rmSync(root, { recursive: true, force: true }));
-  cleanup.push(() => ctx.dispose());
-  const dispatch = createRouter(handlers, ctx);
-  const events: { event: string; data: any }[] = [];
-  ctx.events.subscribe((event, data) => events.push({ event, data }));
-  const call = async (method: string, params: unknown = {}) => {
-    const r = await dispatch(method, params);
-    if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
-    // Everything must survive the WebSocket wire format (typed arrays as binary attachments).
-    return decodeMessage(encodeMessage(r.result)) as any;
-  };
-  await call('projects.create', { path: join(root, 'p') });
-  return { ctx, dispatch, call, events, project: ctx.requireProject() };
-}
+const session = () => apiSession('tu-proof-api-');
 
 describe('proofreading API (router, jobs, events)', () => {
   it('indexes a layer in a job on first listing, then edits with change events, history and undo', async () => {

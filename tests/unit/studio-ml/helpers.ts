@@ -1,19 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach } from 'vitest';
-import { handlers } from '../../../src/main/api/handlers';
-import { createRouter } from '../../../src/main/api/router';
-import { AppContext } from '../../../src/main/context';
 import { SyntheticEM } from '../../../src/main/synthetic/generator';
 import type { Vec3 } from '../../../src/main/volumes/box';
 import { createLayerFromArray } from '../../../src/main/volumes/create-layer';
-import { decodeMessage, encodeMessage } from '../../../src/shared/api/wire';
+import { apiSession } from '../../helpers/api-session';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
 
 /** A reduced SegMamba (as the pipeline tests use) so training runs in seconds. */
 export const MICRO_MODEL = { featureSize: [4, 8, 16, 32] as [number, number, number, number], hiddenSize: 32, depths: [1, 1, 1, 1] as [number, number, number, number] };
@@ -21,23 +10,8 @@ export const MICRO_CROP: Vec3 = [16, 16, 80];
 
 export const idx = (shape: Vec3, z: number, y: number, x: number) => (z * shape[1] + y) * shape[2] + x;
 
-/** An app session (router + context) with an open project, calling through the wire format. */
-export async function session() {
-  const root = mkdtempSync(join(tmpdir(), 'tu-studio-'));
-  const ctx = new AppContext({ mode: 'browser', userDataDir: join(root, 'user') });
-  cleanup.push(() => rmSync(root, { recursive: true, force: true }));
-  cleanup.push(() => ctx.dispose());
-  const dispatch = createRouter(handlers, ctx);
-  const events: { event: string; data: any }[] = [];
-  ctx.events.subscribe((event, data) => events.push({ event, data }));
-  const call = async (method: string, params: unknown = {}) => {
-    const r = await dispatch(method, params);
-    if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
-    return decodeMessage(encodeMessage(r.result)) as any;
-  };
-  await call('projects.create', { path: join(root, 'p') });
-  return { root, ctx, dispatch, call, events, project: ctx.requireProject() };
-}
+/** An app session with an open project, calling through the wire format. */
+export const session = () => apiSession('tu-studio-');
 
 export type Session = Awaited<ReturnType<typeof session>>;
 
