@@ -11,6 +11,7 @@ import { writeBigTiff } from '../../src/main/exports/tiff-writer';
 import { Project } from '../../src/main/store/project';
 import { segmentColor } from '../../src/renderer/src/features/viewer/core/segment-ids';
 import { chromiumAvailable, launchBrowser, screenshot, serveApp, type ServedApp } from '../helpers/browser-mode';
+import { idle, voxelPixel } from './proofreading-page';
 import { referencePython, runPython, skipNotice } from '../helpers/python';
 
 /**
@@ -35,40 +36,8 @@ function fill<T extends Uint8Array | Uint32Array | BigUint64Array>(out: T, f: (z
   return out;
 }
 
-type Rgba = [number, number, number, number];
 
-/** Waits until a frame drawn after this call shows every visible chunk. */
-async function idle(page: Page): Promise<void> {
-  const frames = await page.evaluate(() => {
-    const v = (window as any).__tuViewer;
-    v.requestRender();
-    return v.stats().frames as number;
-  });
-  await page.waitForFunction(
-    (frames) => {
-      const v = (window as any).__tuViewer;
-      const s = v.stats();
-      if (s.frames > frames && s.complete && !s.loader.inFlight && !s.loader.queued) return true;
-      v.requestRender();
-      return false;
-    },
-    frames,
-    { timeout: 30_000, polling: 50 },
-  );
-}
 
-/** The GL pixel where a voxel's centre is drawn in a pane (after a fresh frame). */
-function voxelPixel(page: Page, view: 'xy' | 'xz' | 'yz', voxel: [number, number, number]): Promise<Rgba | null> {
-  return page.evaluate(
-    ([view, voxel]) => {
-      const v = (window as any).__tuViewer;
-      const p = v.projection(view);
-      const s = p.toScreen([voxel[0] + 0.5, voxel[1] + 0.5, voxel[2] + 0.5]);
-      return v.readPanePixel(view, s.x, s.y);
-    },
-    [view, voxel] as const,
-  );
-}
 
 async function setDisplays(page: Page, patch: Record<string, Record<string, unknown>>): Promise<void> {
   await page.evaluate((patch) => {
