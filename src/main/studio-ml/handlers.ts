@@ -95,8 +95,9 @@ export const studioMlHandlers: PartialHandlers = {
     // Any model may be the start: heads that do not fit (a pretrained 1-channel head) are dropped.
     const init = p.init ? resolveModel(project, p.init) : null;
     const crop = (p.crop ?? device.recommended.crop) as Vec3;
-    // Refuse a crop the network cannot take before anything is written (the same rules for every preset).
-    validateCrop(presetConfig('tiny'), crop);
+    const preset = p.preset ?? device.recommended.preset;
+    // Refuse a preset or crop the network cannot take before anything is written.
+    validateCrop(presetConfig(preset, p.modelOverrides ?? {}), crop);
     const plan = await planTrainingData(project, volumeService(project), { labels: p.labels, image: p.image, validation: p.validation, crop });
     if (!plan.regions) throw new AppError('BAD_REQUEST', `cannot fine-tune on these labels: ${plan.summary.errors.join(' ')}`);
     const run = p.name ?? newRunName(project);
@@ -111,7 +112,7 @@ export const studioMlHandlers: PartialHandlers = {
       trainRegion: plan.regions.train,
       valRegion: plan.regions.val,
       ...(init ? { init: init.record?.id ?? init.path } : {}),
-      preset: p.preset ?? device.recommended.preset,
+      preset,
       ...(p.modelOverrides ? { modelOverrides: p.modelOverrides } : {}),
       crop,
       steps,
