@@ -112,13 +112,15 @@ describe('project store', () => {
     chmodSync(dir, 0o555);
     chmodSync(join(dir, '..'), 0o755);
     const before = snapshot(dir);
-    // Root ignores permission bits, so run the attempt as an unprivileged user in that case.
+    // Root ignores permission bits, so run the attempt as an unprivileged user in that case -
+    // after loading the code, which may sit in a folder only root can read (e.g. a mktemp clone).
     const asUser = process.getuid?.() === 0 ? 'process.setgid(65534); process.setuid(65534);' : '';
-    const script = `${asUser}
+    const script = `
       const { Project } = await import(${JSON.stringify(new URL('../../../src/main/store/project.ts', import.meta.url).href)});
+      ${asUser}
       try { Project.open(${JSON.stringify(dir)}); console.log('OPENED'); } catch (e) { console.log(e.code + ': ' + e.message); }`;
     const r = spawnSync(process.execPath, ['--import', tsxLoader, '--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(r.stdout.trim()).toMatch(/^READ_ONLY: project folder .* is read-only/);
+    expect(r.stdout.trim(), r.stderr).toMatch(/^READ_ONLY: project folder .* is read-only/);
     expect(snapshot(dir)).toEqual(before);
   });
 
