@@ -13,6 +13,7 @@ import { opDef } from '../ir/registry';
 import { rewrite } from '../ir/rewrite';
 import { encodeModel, lowerGraph, writeModelWithExternalData } from '../onnx/lower';
 import { jsScanKernels, nativeScanKernels, type ScanCall, type ScanKernels } from '../scan/host';
+import { stageNodes } from './staging';
 import { cachedSession, chooseProvider, defaultThreads, ort, type RuntimeOptions, sessionOptions } from './ort';
 
 export type ScanBackendPref = 'auto' | 'native' | 'onnx' | 'js';
@@ -24,6 +25,8 @@ export interface ExecutorOptions extends RuntimeOptions {
    * ONNX external data and loaded from there (protobuf caps a model at 2 GB). Default 1 GiB.
    */
   externalDataBytes?: number;
+  /** Defer onnxruntime nodes to the segment of their first reader where that saves memory (runtime/staging.ts). Default true. */
+  deferNodes?: boolean;
 }
 
 export interface ExecutorInfo {
@@ -113,28 +116,20 @@ export class Executor {
     const targets = new Map(Object.entries(spec.outputs).map(([k, v]) => [k, map.get(v)!]));
     const nodes = neededNodes(g, [...targets.values()]);
 
-    // ASAP staging: ORT node in segment s runs before host step s; host nodes consume segment outputs.
-    const segOf = new Map<Value, number>();
-    const hostStep = new Map<Value, number>();
-    const ortNodes: (typeof nodes)[] = [];
-    const hostNodes: (typeof nodes)[] = [];
+    const targetSet = new Set(targets.values());
+    const staging = stageNodes(nodes, (n) => hostable(n.op), targetSet, opts.deferNodes ?? true);
+    const ortNodes: (typeof nodes)[] = Array.from({ length: staging.slots }, () => []);
+    const hostNodes: (typeof nodes)[] = Array.from({ length: staging.slots }, () => []);
     for (const n of nodes) {
-      const host = hostable(n.op);
-      let s = 0;
-      for (const i of n.inputs) {
-        if (hostStep.has(i)) s = Math.max(s, hostStep.get(i)! + (host ? 0 : 1));
-        else if (segOf.has(i)) s = Math.max(s, segOf.get(i)!);
-      }
-      for (const o of n.outputs) (host ? hostStep : segOf).set(o, s);
-      const list = host ? hostNodes : ortNodes;
-      while (list.length <= s) list.push([]);
-      list[s].push(n);
+      const host = staging.hostStepOf.get(n);
+      if (host !== undefined) hostNodes[host].push(n);
+      else ortNodes[staging.segmentOf.get(n)!].push(n);
     }
 
     const consumers = new Map<Value, number[]>(); // value -> step indices that read it
     const steps: Step[] = [];
     const stepOfNode = new Map<number, number>();
-    const nSeg = Math.max(ortNodes.length, hostNodes.length);
+    const nSeg = staging.slots;
     const plan: { kind: 'ort' | 'host'; nodes: typeof nodes }[] = [];
     for (let s = 0; s < nSeg; s++) {
       if (ortNodes[s]?.length) plan.push({ kind: 'ort', nodes: ortNodes[s] });
@@ -146,7 +141,6 @@ export class Executor {
         for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), k]);
       }
     });
-    const targetSet = new Set(targets.values());
     const opts2 = sessionOptions(choice, threads, opts.profilePrefix);
     for (const [k, p] of plan.entries()) {
       if (p.kind === 'host') {
