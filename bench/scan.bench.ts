@@ -17,6 +17,7 @@ import { Executor } from '../src/main/ml/runtime/executor';
 import {
   parallelCopy,
   scanBackendInfo,
+  scanExpFloor,
   selectiveScanBackward,
   selectiveScanForward,
   type ScanOptions,
@@ -176,6 +177,14 @@ async function main() {
           `${(bytes / 1e6).toFixed(1)} MB moved = ${fmtGBs(bytes / (ms / 1e3))}; ${(ms / boundMs).toFixed(1)}x the bandwidth bound (${fmtMs(boundMs)})`,
       );
     }
+    // The exps alone (one per state element, same vectorised exp and threads, nothing else
+    // computed or stored): no exact forward can run faster than this on this CPU.
+    const floor = timeBest(reps + 2, () => scanExpFloor({ ...p, ...cpu }));
+    const fwdBoundMs = (bytesMoved(p, false) / bound) * 1e3;
+    console.log(
+      `compute floor (exp(dt*A) of every state element, nothing else): ${fmtMs(floor)} (${((floor * 1e6) / elements).toFixed(2)} ns per state element) = ` +
+        `${(floor / fwdBoundMs).toFixed(1)}x the forward's bandwidth bound; the forward runs at ${(fwd / floor).toFixed(2)}x this floor`,
+    );
     if (withCuda && info.cuda.available) {
       const gpu: ScanOptions = { device: 'cuda' };
       const gf = timeBest(reps, () => selectiveScanForward({ ...p, ...gpu }));

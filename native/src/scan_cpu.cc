@@ -169,6 +169,27 @@ void Forward(const Inputs& in, float* y, const RunOptions& opts) {
   }
 }
 
+double ExpFloor(const Inputs& in, const RunOptions& opts) {
+  const KernelTable& k = Resolve(opts.simd);
+  const auto [B, D, L, N] = in.shape;
+  const int64_t npad = (N + k.width - 1) / k.width * k.width;
+  const size_t slots = std::max<size_t>(1, std::min<size_t>(ThreadsFor(opts), static_cast<size_t>(D)));
+  const std::vector<float> A2pad = PadRows(in.A, D, N, npad, kLog2e);
+  std::vector<double> sums(slots, 0.0);
+  for (int64_t b = 0; b < B; ++b) {
+    BatchView v;
+    v.length = L;
+    v.dim = D;
+    v.npad = npad;
+    v.delta = in.delta + b * D * L;
+    v.A2pad = A2pad.data();
+    RunSlots(slots, [&](size_t s) { sums[s] += k.expFloor(v, RangeStart(D, slots, s), RangeStart(D, slots, s + 1)); });
+  }
+  double total = 0;
+  for (double s : sums) total += s;
+  return total - static_cast<double>(B * D * L * (npad - N));  // padded lanes (A = 0) add exp(0) = 1 each
+}
+
 void Backward(const Inputs& in, const float* dy, const Gradients& out, const RunOptions& opts) {
   const KernelTable& k = Resolve(opts.simd);
   const auto [B, D, L, N] = in.shape;

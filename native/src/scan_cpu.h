@@ -57,6 +57,13 @@ void Forward(const Inputs& in, float* y, const RunOptions& opts);
 /** Gradients of sum(dy * y) w.r.t. every input; ddelta is w.r.t. the raw delta. */
 void Backward(const Inputs& in, const float* dy, const Gradients& out, const RunOptions& opts);
 
+/**
+ * Benchmark only: evaluates exp(dt * A) for every (batch, channel, step, state) element of
+ * the call (raw delta as dt) with the forward's vectorised exp and threads, and nothing
+ * else; returns their sum. The time it takes is a floor no exact forward scan can beat.
+ */
+double ExpFloor(const Inputs& in, const RunOptions& opts);
+
 unsigned HardwareThreads();
 
 }  // namespace tu::scan

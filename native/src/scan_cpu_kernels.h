@@ -40,6 +40,8 @@ struct KernelTable {
   int width;  // lanes per vector
   void (*forward)(const BatchView& v, int64_t d0, int64_t d1, float* y);
   void (*backward)(const BatchView& v, const float* dy, int64_t d0, int64_t d1, const BackwardSink& sink);
+  // Benchmark only: the exps of the forward and nothing else (see ExpFloor in scan_cpu_body.h).
+  float (*expFloor)(const BatchView& v, int64_t d0, int64_t d1);
 };
 
 // Each returns nullptr when its variant is not compiled for this target.

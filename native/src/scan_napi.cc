@@ -30,6 +30,16 @@ Napi::Value BackwardAsync(const Napi::CallbackInfo& info) {
   return RunAsync(info.Env(), ParseScanCall(info, "selectiveScanBackwardAsync", true), true, BackwardWork);
 }
 
+// scanExpFloor(call): the benchmark's compute floor (ExpFloor in scan_cpu.h); returns the sum.
+Napi::Value ExpFloorSync(const Napi::CallbackInfo& info) {
+  const ScanCall call = ParseScanCall(info, "scanExpFloor", false);
+  try {
+    return Napi::Number::New(info.Env(), ExpFloor(call.in, call.opts));
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("scanExpFloor: ") + e.what());
+  }
+}
+
 Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -78,6 +88,7 @@ const Registrar kRegister([](Napi::Env env, Napi::Object exports) {
   exports.Set("selectiveScanBackward", Napi::Function::New(env, BackwardSync, "selectiveScanBackward"));
   exports.Set("selectiveScanBackwardAsync", Napi::Function::New(env, BackwardAsync, "selectiveScanBackwardAsync"));
   exports.Set("scanCpuInfo", Napi::Function::New(env, CpuInfo, "scanCpuInfo"));
+  exports.Set("scanExpFloor", Napi::Function::New(env, ExpFloorSync, "scanExpFloor"));
   exports.Set("scanParallelCopy", Napi::Function::New(env, ParallelCopy, "scanParallelCopy"));
 });
 

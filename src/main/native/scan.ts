@@ -80,6 +80,7 @@ interface ScanAddon {
   scanCpuInfo(): { threads: number; simd: string; simdAvailable: string[]; arch: string };
   scanCudaLoad(path: string, opts?: { requireDriver?: boolean }): ScanBackendInfo['cuda'];
   scanParallelCopy(dst: ArrayBufferView, src: ArrayBufferView, threads?: number): void;
+  scanExpFloor(a: Call): number;
 }
 
 export const CUDA_LIBRARY_NAME = 'libtokenunify_scan_cuda.so';
@@ -243,6 +244,16 @@ export async function selectiveScanBackwardAsync(a: ScanBackwardInputs & ScanOpt
   } catch (e) {
     failed('selectiveScanBackwardAsync', device, e);
   }
+}
+
+/**
+ * Benchmark only: exp(delta * A) of every state element of the call with the CPU forward's
+ * vectorised exp and threads, nothing else (returns their sum). Its time is a floor no exact
+ * forward scan can beat on this CPU, whatever the memory bandwidth.
+ */
+export function scanExpFloor(a: ScanInputs & ScanOptions): number {
+  validateScanInputs('scanExpFloor', a, false);
+  return requireScanAddon().scanExpFloor(a);
 }
 
 /** memcpy of src into dst split over `threads` pool threads (for bandwidth baselines). */

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   parallelCopy,
   scanBackendInfo,
+  scanExpFloor,
   selectiveScanBackward,
   selectiveScanBackwardAsync,
   selectiveScanForward,
@@ -152,6 +153,21 @@ describe.skipIf(!info.cpu.available)('native selective scan (CPU)', () => {
     const elapsed = performance.now() - t0;
     clearInterval(timer);
     if (elapsed > 20) expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('evaluates exp(delta * A) of every state element for the benchmark floor', () => {
+    for (const shape of [{ batch: 2, dim: 3, length: 41, dstate: 16 }, { batch: 1, dim: 5, length: 7, dstate: 37 }]) {
+      const p = makeProblem(shape, 9, false); // small positive dt: every exp in (0, 1]
+      let want = 0;
+      for (let b = 0; b < p.batch; b++)
+        for (let d = 0; d < p.dim; d++)
+          for (let t = 0; t < p.length; t++)
+            for (let n = 0; n < p.dstate; n++) want += Math.exp(p.delta[(b * p.dim + d) * p.length + t] * p.A[d * p.dstate + n]);
+      for (const simd of simdLevels) {
+        const got = scanExpFloor({ ...p, ...cpu, simd, threads: 2 });
+        expect(Math.abs(got - want) / want, simd).toBeLessThan(1e-5);
+      }
+    }
   });
 
   it('copies memory in parallel for bandwidth baselines', () => {
