@@ -128,17 +128,18 @@ export class Executor {
 
     const consumers = new Map<Value, number[]>(); // value -> step indices that read it
     const steps: Step[] = [];
-    const stepOfNode = new Map<number, number>();
-    const nSeg = staging.slots;
     const plan: { kind: 'ort' | 'host'; nodes: typeof nodes }[] = [];
-    for (let s = 0; s < nSeg; s++) {
-      if (ortNodes[s]?.length) plan.push({ kind: 'ort', nodes: ortNodes[s] });
-      for (const hn of hostNodes[s] ?? []) plan.push({ kind: 'host', nodes: [hn] });
+    for (let s = 0; s < staging.slots; s++) {
+      if (ortNodes[s].length) plan.push({ kind: 'ort', nodes: ortNodes[s] });
+      for (const hn of hostNodes[s]) plan.push({ kind: 'host', nodes: [hn] });
     }
     plan.forEach((p, k) => {
       for (const n of p.nodes) {
-        stepOfNode.set(n.id, k);
-        for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), k]);
+        for (const i of n.inputs) {
+          const readers = consumers.get(i);
+          if (readers) readers.push(k);
+          else consumers.set(i, [k]);
+        }
       }
     });
     const opts2 = sessionOptions(choice, threads, opts.profilePrefix);

@@ -24,7 +24,7 @@ export interface Staging {
 
 const DTYPE_BYTES: Record<Value['dtype'], number> = { float32: 4, int64: 8, bool: 1 };
 
-export const valueBytes = (v: Value): number => v.size * DTYPE_BYTES[v.dtype];
+const valueBytes = (v: Value): number => v.size * DTYPE_BYTES[v.dtype];
 
 /** A deferred node reads its inputs later; deferring pays only when it does not shrink its data. */
 const DEFER_MIN_OUTPUT_RATIO = 0.5;
@@ -61,7 +61,12 @@ export function stageNodes(nodes: readonly Node[], isHost: (n: Node) => boolean,
   if (!defer) return { segmentOf, hostStepOf, slots };
 
   const readers = new Map<Value, Node[]>();
-  for (const n of nodes) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
+  for (const n of nodes)
+    for (const i of n.inputs) {
+      const list = readers.get(i);
+      if (list) list.push(n);
+      else readers.set(i, [n]);
+    }
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
     if (hostStepOf.has(n)) continue;
