@@ -106,6 +106,26 @@ constexpr double kLog2e = 1.4426950408889634;
 
 size_t ThreadsFor(const RunOptions& opts) { return opts.threads ? opts.threads : HardwareThreads(); }
 
+// Batch element b of a call, with the shared transposed B/C and padded A rows.
+BatchView ViewOfBatch(const Inputs& in, int64_t b, int64_t npad, const float* Bt, const float* Ct, const float* Apad,
+                      const float* A2pad) {
+  const auto [B, D, L, N] = in.shape;
+  BatchView v;
+  v.length = L;
+  v.dim = D;
+  v.npad = npad;
+  v.u = in.u + b * D * L;
+  v.delta = in.delta + b * D * L;
+  v.Bt = Bt;
+  v.Ct = Ct;
+  v.Apad = Apad;
+  v.A2pad = A2pad;
+  v.Dskip = in.Dskip;
+  v.deltaBias = in.deltaBias;
+  v.softplus = in.deltaSoftplus;
+  return v;
+}
+
 }  // namespace
 
 const char* SimdName(Simd level) {
@@ -151,19 +171,7 @@ void Forward(const Inputs& in, float* y, const RunOptions& opts) {
   for (int64_t b = 0; b < B; ++b) {
     TransposeToSteps(in.Bm + b * N * L, N, L, npad, Bt.data(), transposeSlots);
     TransposeToSteps(in.Cm + b * N * L, N, L, npad, Ct.data(), transposeSlots);
-    BatchView v;
-    v.length = L;
-    v.dim = D;
-    v.npad = npad;
-    v.u = in.u + b * D * L;
-    v.delta = in.delta + b * D * L;
-    v.Bt = Bt.data();
-    v.Ct = Ct.data();
-    v.Apad = Apad.data();
-    v.A2pad = A2pad.data();
-    v.Dskip = in.Dskip;
-    v.deltaBias = in.deltaBias;
-    v.softplus = in.deltaSoftplus;
+    const BatchView v = ViewOfBatch(in, b, npad, Bt.data(), Ct.data(), Apad.data(), A2pad.data());
     float* yb = y + b * D * L;
     RunSlots(slots, [&](size_t s) { k.forward(v, RangeStart(D, slots, s), RangeStart(D, slots, s + 1), yb); });
   }
@@ -177,12 +185,7 @@ double ExpFloor(const Inputs& in, const RunOptions& opts) {
   const std::vector<float> A2pad = PadRows(in.A, D, N, npad, kLog2e);
   std::vector<double> sums(slots, 0.0);
   for (int64_t b = 0; b < B; ++b) {
-    BatchView v;
-    v.length = L;
-    v.dim = D;
-    v.npad = npad;
-    v.delta = in.delta + b * D * L;
-    v.A2pad = A2pad.data();
+    const BatchView v = ViewOfBatch(in, b, npad, nullptr, nullptr, nullptr, A2pad.data());
     RunSlots(slots, [&](size_t s) { sums[s] += k.expFloor(v, RangeStart(D, slots, s), RangeStart(D, slots, s + 1)); });
   }
   double total = 0;
@@ -205,19 +208,7 @@ void Backward(const Inputs& in, const float* dy, const Gradients& out, const Run
   for (int64_t b = 0; b < B; ++b) {
     TransposeToSteps(in.Bm + b * N * L, N, L, npad, Bt.data(), transposeSlots);
     TransposeToSteps(in.Cm + b * N * L, N, L, npad, Ct.data(), transposeSlots);
-    BatchView v;
-    v.length = L;
-    v.dim = D;
-    v.npad = npad;
-    v.u = in.u + b * D * L;
-    v.delta = in.delta + b * D * L;
-    v.Bt = Bt.data();
-    v.Ct = Ct.data();
-    v.Apad = Apad.data();
-    v.A2pad = A2pad.data();
-    v.Dskip = in.Dskip;
-    v.deltaBias = in.deltaBias;
-    v.softplus = in.deltaSoftplus;
+    const BatchView v = ViewOfBatch(in, b, npad, Bt.data(), Ct.data(), Apad.data(), A2pad.data());
     RunSlots(slots, [&](size_t s) {
       BackwardSink sink;
       sink.du = out.du + b * D * L;
