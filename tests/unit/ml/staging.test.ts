@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as F from '../../../src/main/ml/ir/functional';
 import { Graph, type Node } from '../../../src/main/ml/ir/graph';
 import { neededNodes } from '../../../src/main/ml/ir/interpreter';
+import { Executor } from '../../../src/main/ml/runtime/executor';
 import { stageNodes } from '../../../src/main/ml/runtime/staging';
 
 /**
@@ -53,5 +54,34 @@ describe('executor staging', () => {
         else expect(at).toBeGreaterThanOrEqual(s.segmentOf.get(p)!);
       }
     }
+  });
+
+  it('makes the executor hand on less between segments, with the same results', async () => {
+    // A scan between two onnxruntime segments; wide = 8 shifted copies of x, read only after it.
+    const g = new Graph();
+    const [B, D, L, N] = [1, 4, 64, 4];
+    const x = F.sigmoid(g.input('x', [B, D, L]));
+    const scanned = F.selectiveScan(x, x, g.input('A', [D, N]), g.input('Bm', [B, N, L]), g.input('Cm', [B, N, L]), g.input('Dskip', [D]), g.input('deltaBias', [D]));
+    const wide = F.concat(Array.from({ length: 8 }, (_, k) => F.slice(F.pad(x, [0, 0, 0, 0, 0, k]), 2, k, k + L)), 1);
+    const y = F.reduceSum(F.mul(wide, F.concat(Array.from({ length: 8 }, () => scanned), 1)), [2]);
+    const feeds = {
+      x: Float32Array.from({ length: B * D * L }, (_, i) => Math.sin(i)),
+      A: Float32Array.from({ length: D * N }, (_, i) => -1 - (i % N)),
+      Bm: Float32Array.from({ length: B * N * L }, (_, i) => Math.cos(i)),
+      Cm: Float32Array.from({ length: B * N * L }, (_, i) => Math.sin(2 * i)),
+      Dskip: new Float32Array(D).fill(0.5),
+      deltaBias: new Float32Array(D).fill(-1),
+    };
+    const run = async (deferNodes: boolean) => {
+      const ex = await Executor.create(g, { outputs: { y } }, { threads: 1, scan: 'js', deferNodes });
+      return { info: ex.info, y: (await ex.run(feeds)).y };
+    };
+    const early = await run(false);
+    const deferred = await run(true);
+    expect(early.info.segmentOutputBytes.length).toBe(2);
+    // Early: the first segment hands on x and the 8 copies; deferred: x (and the scan's input) only.
+    expect(early.info.segmentOutputBytes[0]).toBeGreaterThanOrEqual(8 * B * D * L * 4);
+    expect(deferred.info.segmentOutputBytes[0]).toBeLessThanOrEqual(2 * B * D * L * 4);
+    expect(Array.from(deferred.y)).toEqual(Array.from(early.y));
   });
 });

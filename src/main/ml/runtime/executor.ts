@@ -13,7 +13,7 @@ import { opDef } from '../ir/registry';
 import { rewrite } from '../ir/rewrite';
 import { encodeModel, lowerGraph, writeModelWithExternalData } from '../onnx/lower';
 import { jsScanKernels, nativeScanKernels, type ScanCall, type ScanKernels } from '../scan/host';
-import { stageNodes } from './staging';
+import { stageNodes, valueBytes } from './staging';
 import { cachedSession, chooseProvider, defaultThreads, ort, type RuntimeOptions, sessionOptions } from './ort';
 
 export type ScanBackendPref = 'auto' | 'native' | 'onnx' | 'js';
@@ -39,6 +39,11 @@ export interface ExecutorInfo {
   segments: number;
   /** host ops per run. */
   hostOps: number;
+  /**
+   * Bytes each onnxruntime segment hands on to later steps (or to the caller) per run, in run
+   * order: what the partitioned executor copies out of onnxruntime and holds between steps.
+   */
+  segmentOutputBytes: number[];
 }
 
 export interface ExecutorSpec {
@@ -143,6 +148,7 @@ export class Executor {
       }
     });
     const opts2 = sessionOptions(choice, threads, opts.profilePrefix);
+    const segmentOutputBytes: number[] = [];
     for (const [k, p] of plan.entries()) {
       if (p.kind === 'host') {
         steps.push({ kind: 'host', node: p.nodes[0] });
@@ -163,6 +169,7 @@ export class Executor {
         ? await sessionWithExternalData(lowered.model, opts2)
         : await cachedSession(encodeModel(lowered.model), opts2);
       steps.push({ kind: 'ort', session, inputs: lowered.inputs, outputs: new Map(Object.entries(outs)) });
+      segmentOutputBytes.push(Object.values(outs).reduce((a, v) => a + valueBytes(v), 0));
     }
     const lastUse = new Map<Value, number>();
     for (const [v, cs] of consumers) lastUse.set(v, Math.max(...cs));
@@ -180,6 +187,7 @@ export class Executor {
       threads,
       segments: steps.filter((s) => s.kind === 'ort').length,
       hostOps: steps.filter((s) => s.kind === 'host').length,
+      segmentOutputBytes,
     };
     const baked = new Map<Value, Float32Array>();
     for (const [name, p] of g.params) {

@@ -24,7 +24,7 @@ export interface Staging {
 
 const DTYPE_BYTES: Record<Value['dtype'], number> = { float32: 4, int64: 8, bool: 1 };
 
-const valueBytes = (v: Value): number => v.size * DTYPE_BYTES[v.dtype];
+export const valueBytes = (v: Value): number => v.size * DTYPE_BYTES[v.dtype];
 
 /** A deferred node reads its inputs later; deferring pays only when it does not shrink its data. */
 const DEFER_MIN_OUTPUT_RATIO = 0.5;
