@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { AppError } from '../errors';
 
@@ -18,8 +19,11 @@ function alive(pid: number): boolean {
 }
 
 /**
- * An exclusive lock on a project folder (`.lock`, created with O_EXCL). A lock left by a
- * process on this host that no longer runs is taken over; any other holder is reported.
+ * An exclusive lock on a project folder (`.lock`). The owner record is written to a private
+ * file first and then hard-linked to `.lock`, which fails if `.lock` exists: the lock appears
+ * with its owner in one step, so a process killed while locking never leaves an anonymous lock.
+ * A lock left by a process on this host that no longer runs is taken over; any other holder is
+ * reported.
  */
 export class ProjectLock {
   private released = false;
@@ -27,34 +31,39 @@ export class ProjectLock {
   private constructor(private readonly file: string) {}
 
   static acquire(file: string): ProjectLock {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(file, 'wx');
-        const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-        writeSync(fd, JSON.stringify(owner));
-        closeSync(fd);
-        return new ProjectLock(file);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const owner = readOwner(file);
-        if (owner && owner.host === hostname() && (owner.pid === process.pid || !alive(owner.pid))) {
-          if (owner.pid === process.pid) {
-            throw new AppError('PROJECT_LOCKED', `project is already open in this process (${file})`);
+    removeStaleDrafts(file);
+    const draft = `${file}.${hostname()}.${process.pid}.draft`;
+    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    writeFileSync(draft, JSON.stringify(owner));
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          linkSync(draft, file);
+          return new ProjectLock(file);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          const holder = readOwner(file);
+          if (holder === 'empty' || (holder && holder.host === hostname() && (holder.pid === process.pid || !alive(holder.pid)))) {
+            if (holder !== 'empty' && holder.pid === process.pid) {
+              throw new AppError('PROJECT_LOCKED', `project is already open in this process (${file})`);
+            }
+            rmSync(file, { force: true }); // stale lock from a crashed process
+            continue;
           }
-          rmSync(file, { force: true }); // stale lock from a crashed process
-          continue;
+          const who = holder ? `process ${holder.pid} on ${holder.host} since ${holder.since}` : 'another process (unreadable lock file)';
+          throw new AppError('PROJECT_LOCKED', `project is already open in ${who}; close it there first (lock file ${file})`);
         }
-        const who = owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : 'another process';
-        throw new AppError('PROJECT_LOCKED', `project is already open in ${who}; close it there first (lock file ${file})`);
       }
+      throw new AppError('PROJECT_LOCKED', `could not lock ${file}`);
+    } finally {
+      rmSync(draft, { force: true });
     }
-    throw new AppError('PROJECT_LOCKED', `could not lock ${file}`);
   }
 
   /** The lock held by this process, as seen from a worker thread; releasing it is a no-op. */
   static borrowed(file: string): ProjectLock {
     const owner = readOwner(file);
-    if (!owner || owner.pid !== process.pid || owner.host !== hostname()) {
+    if (!owner || owner === 'empty' || owner.pid !== process.pid || owner.host !== hostname()) {
       throw new AppError('PROJECT_LOCKED', `a worker may only attach to a project its own process holds open (${file})`);
     }
     const lock = new ProjectLock(file);
@@ -76,11 +85,33 @@ export class ProjectLock {
   }
 }
 
-function readOwner(file: string): LockOwner | null {
+/**
+ * The lock's owner; 'empty' for a zero-length lock, which only versions that created the lock
+ * before writing its owner could leave (killed in between), so it is stale.
+ */
+function readOwner(file: string): LockOwner | 'empty' | null {
   try {
-    const o = JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
+    const text = readFileSync(file, 'utf8');
+    if (text.length === 0) return 'empty';
+    const o = JSON.parse(text) as LockOwner;
     return typeof o.pid === 'number' ? o : null;
   } catch {
     return null;
+  }
+}
+
+/** Drafts of processes on this host that died between writing a draft and removing it. */
+function removeStaleDrafts(file: string): void {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.${hostname()}.`; // drafts of other hosts are theirs to clean
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) && name.endsWith('.draft') ? Number(name.slice(prefix.length, -'.draft'.length)) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(dir, name), { force: true });
   }
 }

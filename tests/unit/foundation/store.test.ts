@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../../src/main/store/database';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/main/store/migrations/index';
 import { Project, PROJECT_DB } from '../../../src/main/store/project';
+import { ProjectLock } from '../../../src/main/store/lock';
 
 const tsxLoader = pathToFileURL(join(process.cwd(), 'node_modules/tsx/dist/loader.mjs')).href;
 const dirs: string[] = [];
@@ -137,6 +138,43 @@ describe('project store', () => {
     writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: 1, host: 'another-machine', since: 'x' }));
     expect(() => Project.open(dir)).toThrow(/another-machine/);
   });
+
+  it('never leaves an anonymous lock: an empty lock file and drafts of dead processes are stale', () => {
+    const dir = join(scratch(), 'p');
+    Project.create(dir).close();
+    // What a process killed between creating and writing the lock left with the old scheme.
+    writeFileSync(join(dir, '.lock'), '');
+    const deadDraft = join(dir, `.lock.${hostname()}.${2 ** 22 + 12345}.draft`);
+    writeFileSync(deadDraft, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: 'x' }));
+    const p = Project.open(dir);
+    expect(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8')).pid).toBe(process.pid);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.draft'))).toEqual([]);
+    // The owner is in the lock file from the moment it exists, so a second opener names it.
+    expect(() => Project.open(dir)).toThrow(/already open in this process/);
+    p.close();
+    expect(existsSync(join(dir, '.lock'))).toBe(false);
+    // Unreadable content is not taken over: it says so instead.
+    writeFileSync(join(dir, '.lock'), '{not json');
+    expect(() => Project.open(dir)).toThrow(/unreadable lock file/);
+  });
+
+  it('a process killed at any moment while locking leaves a lock the next opener can take over', async () => {
+    const file = join(scratch(), '.lock');
+    // The child locks and unlocks as fast as it can, so a kill lands inside acquire() often.
+    const script = `
+      const { ProjectLock } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'src/main/store/lock.ts')).href)});
+      console.log('LOOPING');
+      for (;;) ProjectLock.acquire(${JSON.stringify(file)}).release();`;
+    for (let kill = 0; kill < 12; kill++) {
+      const child = spawn(process.execPath, ['--import', tsxLoader, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), 5 + kill * 3));
+        child.once('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child ended without being killed (${signal})`))));
+      });
+      ProjectLock.acquire(file).release();
+      expect(readdirSync(join(file, '..'))).toEqual([]);
+    }
+  }, 60_000);
 
   it('inspects a project without locking it, also while it is open', () => {
     const dir = join(scratch(), 'p');
