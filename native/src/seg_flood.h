@@ -198,28 +198,40 @@ void BuildFloodGraph(const AffinityView& a, Shape3 s, bool inPlane, const uint8_
   Level table[256];
   for (uint32_t q = 0; q < 256; ++q) table[q] = static_cast<Level>((uint64_t(255u - q) * 257u * (levels - 1) + 32767u) / 65535u);
   const float scale = static_cast<float>(levels - 1);
-  auto levelOf = [&](int c, size_t i) -> Level {
-    if (a.u8) return table[a.u8[c * a.channelStride + i]];
+  // Without a mask a row is three straight conversions (no per-voxel branches), which the
+  // compiler unrolls; with one, each edge also needs both ends inside.
+  auto fillRow = [&](FloodVoxel<Level>* out, size_t i0, bool hasZ, bool hasY, auto src) {
+    for (size_t x = 0; x < s.x; ++x) {
+      FloodVoxel<Level>& v = out[x];
+      v.label = 0;
+      v.best = kNone;
+      v.edge[0] = hasZ ? src(0, i0 + x) : kNone;
+      v.edge[1] = hasY ? src(1, i0 + x) : kNone;
+      v.edge[2] = x > 0 ? src(2, i0 + x) : kNone;
+    }
+  };
+  auto fromU8 = [&](int c, size_t i) -> Level { return table[a.u8[c * a.channelStride + i]]; };
+  // Branch-free clamping (min/max/blend): noisy affinities sit at 0 and 1 often enough that
+  // comparisons and jumps mispredict on most voxels.
+  auto fromF32 = [&](int c, size_t i) -> Level {
     const float v = a.f32[c * a.channelStride + i];
-    const float strength = v > 0.0f ? (v < 1.0f ? 1.0f - v : 0.0f) : 1.0f;  // NaN -> 1
-    return static_cast<Level>(strength * scale + 0.5f);
+    float clamped = std::min(std::max(v, 0.0f), 1.0f);
+    clamped = v == v ? clamped : 0.0f;  // NaN: no affinity
+    return static_cast<Level>(static_cast<int>((1.0f - clamped) * scale + 0.5f));
   };
   ParallelFor(s.z * s.y, 64, [&](size_t b, size_t end) {
     for (size_t row = b; row < end; ++row) {
-      const size_t z = row / s.y, y = row % s.y;
+      const size_t z = row / s.y, y = row % s.y, i0 = row * s.x;
+      const bool hasZ = !inPlane && z > 0, hasY = y > 0;
+      FloodVoxel<Level>* out = g.data() + i0;
+      if (a.u8) fillRow(out, i0, hasZ, hasY, fromU8);
+      else fillRow(out, i0, hasZ, hasY, fromF32);
+      if (!mask) continue;
+      const size_t back[3] = {plane, s.x, 1};
       for (size_t x = 0; x < s.x; ++x) {
-        const size_t i = row * s.x + x;
-        FloodVoxel<Level>& v = g[i];
-        v.label = 0;
-        v.best = kNone;
-        v.edge[0] = v.edge[1] = v.edge[2] = kNone;
-        if (mask && !mask[i]) continue;
-        const bool has[3] = {!inPlane && z > 0, y > 0, x > 0};
-        const size_t back[3] = {plane, s.x, 1};
-        for (int c = 0; c < 3; ++c) {
-          if (!has[c] || (mask && !mask[i - back[c]])) continue;
-          v.edge[c] = levelOf(c, i);
-        }
+        const size_t i = i0 + x;
+        for (int c = 0; c < 3; ++c)
+          if (!mask[i] || (out[x].edge[c] != kNone && !mask[i - back[c]])) out[x].edge[c] = kNone;
       }
     }
   });

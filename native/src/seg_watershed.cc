@@ -108,7 +108,7 @@ uint32_t FragmentRegionT(const AffinityView& a, Shape3 s, const uint8_t* mask, c
   const int radius[3] = {rz, r, r};
   MaximumFilter(dist.data(), s, radius, peak.data());
   for (size_t i = 0; i < n; ++i)
-    inside[i] = inside[i] && dist[i] >= o.minSeedDistance && dist[i] >= peak[i];
+    inside[i] = inside[i] & (double(dist[i]) >= o.minSeedDistance) & (dist[i] >= peak[i]);  // no short-circuit jumps
   uint32_t count = ConnectedComponents(inside.data(), s, inPlane, out);
 
   auto flood = [&] {
