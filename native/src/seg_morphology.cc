@@ -196,9 +196,14 @@ void MaximumFilter(const float* in, Shape3 s, const int radius[3], float* out) {
       const bool inside = i >= static_cast<size_t>(r) && i < len + r;
       t.a[i] = inside ? line[i - r] : lo;
     }
-    for (size_t i = 0; i < padded; ++i) t.g[i] = (i % w == 0) ? t.a[i] : std::max(t.g[i - 1], t.a[i]);
-    for (size_t i = padded; i-- > 0;)
-      t.h[i] = (i % w == w - 1 || i == padded - 1) ? t.a[i] : std::max(t.h[i + 1], t.a[i]);
+    // Running maxima within blocks of w samples: forward (g) and backward (h).
+    for (size_t b0 = 0; b0 < padded; b0 += w) {
+      const size_t b1 = std::min(padded, b0 + w);
+      t.g[b0] = t.a[b0];
+      for (size_t i = b0 + 1; i < b1; ++i) t.g[i] = std::max(t.g[i - 1], t.a[i]);
+      t.h[b1 - 1] = t.a[b1 - 1];
+      for (size_t i = b1 - 1; i-- > b0;) t.h[i] = std::max(t.h[i + 1], t.a[i]);
+    }
     for (size_t i = 0; i < len; ++i) line[i] = std::max(t.h[i], t.g[i + 2 * r]);
   });
 }
