@@ -288,15 +288,19 @@ void FloodEdges(Shape3 s, std::vector<FloodVoxel<Level>>& g, uint32_t levels) {
   for (size_t i = 0; i < n; ++i)
     if (G[i].label != 0) grow(i, G[i].label);
   while (!queue.Empty()) {
-    // The queue order is known in advance: fetch the voxels (and their y / z neighbours,
-    // lines of their own) a few pops ahead, so the misses overlap.
-    if (const Entry* next = queue.Peek(8)) {
+    // The queue order is known in advance: fetch the voxel 16 pops ahead, and 4 pops ahead
+    // its y / z neighbours (lines of their own) - only if it is still unlabelled by then:
+    // most entries are stale (their voxel was labelled through a better edge since), and
+    // fetching their neighbourhoods would waste the memory bandwidth the live ones need.
+    if (const Entry* far = queue.Peek(16)) __builtin_prefetch(&G[far->index], 1);
+    if (const Entry* next = queue.Peek(4)) {
       const size_t i = next->index;
-      __builtin_prefetch(&G[i], 1);
-      if (i >= s.x) __builtin_prefetch(&G[i - s.x], 1);
-      if (i + s.x < n) __builtin_prefetch(&G[i + s.x], 1);
-      if (i >= plane) __builtin_prefetch(&G[i - plane], 1);
-      if (i + plane < n) __builtin_prefetch(&G[i + plane], 1);
+      if (G[i].label == 0) {
+        if (i >= s.x) __builtin_prefetch(&G[i - s.x], 1);
+        if (i + s.x < n) __builtin_prefetch(&G[i + s.x], 1);
+        if (i >= plane) __builtin_prefetch(&G[i - plane], 1);
+        if (i + plane < n) __builtin_prefetch(&G[i + plane], 1);
+      }
     }
     const Entry en = queue.Pop();
     FloodVoxel<Level>& v = G[en.index];
