@@ -19,7 +19,7 @@ export const finetuneCommand: CliCommand = {
     init: { type: 'string', description: 'pretrained model (id or name in the project, or a checkpoint file); mismatched heads are dropped' },
     loss: { type: 'string', description: 'mse (weighted, on sigmoid outputs) or bce', default: 'mse' },
     'validate-every': { type: 'string', description: 'validate (segment + VOI/ARAND) every N steps', default: '100' },
-    thresholds: { type: 'string', description: 'agglomeration thresholds tried at validation', default: '0.3,0.5,0.7,0.9' },
+    thresholds: { type: 'string', description: 'agglomeration thresholds tried at validation (default 0.2 to 0.9 in steps of 0.05)' },
     'no-relabel': { type: 'boolean', description: 'score validation against the labels as they are (default: their 3D connected components)' },
     ...TRAINING_OPTIONS,
     ...JSON_OPTION,

@@ -6,7 +6,7 @@
 import type { Normalization } from '../../ml/checkpoint/index';
 import type { SegMambaModel } from '../../ml/model';
 import type { ScanBackendPref } from '../../ml/runtime/executor';
-import { connectedComponents, evaluateSegmentation, segmentAffinities } from '../../segmentation/index';
+import { applyMapping, connectedComponents, evaluateSegmentation, segmentAffinities } from '../../segmentation/index';
 import { boxSize, type Box, type Vec3 } from '../../volumes/box';
 import { toUint32Labels } from '../labels';
 import { modelWindowPredictor } from '../model-windows';
@@ -47,10 +47,12 @@ export async function validate(set: ValidationSet, model: SegMambaModel, weights
   const predictor = await modelWindowPredictor({ model, weights, normalization: set.normalization, source: set.image, window: o.window, threads: o.threads, scan: o.scan });
   const shape = boxSize(set.region);
   const affinities = await predictBox(predictor, new WindowGrid(set.region, o.window, o.overlap, fullBox(set.image.shape)), set.region, { signal: o.signal });
-  const seg = await segmentAffinities(affinities, shape, { thresholds: o.thresholds, flat: true });
+  // Fragments and one mapping per threshold in one pass; each flat segmentation is made,
+  // scored and dropped in turn, so a fine threshold grid costs no memory per threshold.
+  const seg = await segmentAffinities(affinities, shape, { thresholds: o.thresholds });
   let best: Record<string, number> | null = null;
   for (let t = 0; t < seg.thresholds.length; t++) {
-    const m = await evaluateSegmentation(set.labels, seg.segmentations![t]);
+    const m = await evaluateSegmentation(set.labels, await applyMapping(seg.fragments, seg.mappings[t]));
     if (!best || m.voi < best.voi) {
       best = { voi: m.voi, voiSplit: m.voiSplit, voiMerge: m.voiMerge, arand: m.arand, threshold: seg.thresholds[t], segments: seg.segmentCounts[t] };
     }
