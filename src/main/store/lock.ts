@@ -1,4 +1,4 @@
-import { linkSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { AppError } from '../errors';
@@ -38,7 +38,7 @@ export class ProjectLock {
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
-          linkSync(draft, file);
+          publish(draft, file, JSON.stringify(owner));
           return new ProjectLock(file);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -86,13 +86,36 @@ export class ProjectLock {
 }
 
 /**
- * The lock's owner; 'empty' for a zero-length lock, which only versions that created the lock
- * before writing its owner could leave (killed in between), so it is stale.
+ * Creates `file` holding `text`, failing with EEXIST if it exists: a hard link to the written
+ * draft where the file system has hard links; otherwise (FAT/exFAT drives, some network
+ * shares) an exclusive create followed by the write, where a kill in between leaves an empty
+ * lock, which the next opener takes over.
  */
+function publish(draft: string, file: string, text: string): void {
+  try {
+    linkSync(draft, file);
+  } catch (err) {
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    const fd = openSync(file, 'wx');
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/**
+ * The lock's owner; 'empty' for a zero-length lock older than a few seconds, which only a
+ * process killed between creating and writing it leaves (see publish), so it is stale.
+ */
+const EMPTY_LOCK_GRACE_MS = 3000;
+
 function readOwner(file: string): LockOwner | 'empty' | null {
   try {
     const text = readFileSync(file, 'utf8');
-    if (text.length === 0) return 'empty';
+    // Seconds old: not a holder still between creating and writing it.
+    if (text.length === 0 && statSync(file).mtimeMs < Date.now() - EMPTY_LOCK_GRACE_MS) return 'empty';
     const o = JSON.parse(text) as LockOwner;
     return typeof o.pid === 'number' ? o : null;
   } catch {

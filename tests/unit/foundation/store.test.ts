@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -142,8 +142,11 @@ describe('project store', () => {
   it('never leaves an anonymous lock: an empty lock file and drafts of dead processes are stale', () => {
     const dir = join(scratch(), 'p');
     Project.create(dir).close();
-    // What a process killed between creating and writing the lock left with the old scheme.
+    // What a process killed between creating and writing the lock leaves (the old scheme, and
+    // file systems without hard links): taken over once it is seconds old, not before.
     writeFileSync(join(dir, '.lock'), '');
+    expect(() => Project.open(dir)).toThrow(/unreadable lock file/);
+    utimesSync(join(dir, '.lock'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const deadDraft = join(dir, `.lock.${hostname()}.${2 ** 22 + 12345}.draft`);
     writeFileSync(deadDraft, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: 'x' }));
     const p = Project.open(dir);
