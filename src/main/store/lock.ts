@@ -32,26 +32,17 @@ export class ProjectLock {
 
   static acquire(file: string): ProjectLock {
     removeStaleDrafts(file);
+    const record = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies LockOwner);
     const draft = `${file}.${hostname()}.${process.pid}.draft`;
-    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-    writeFileSync(draft, JSON.stringify(owner));
+    writeFileSync(draft, record);
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
-          publish(draft, file, JSON.stringify(owner));
+          publish(draft, file, record);
           return new ProjectLock(file);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          const holder = readOwner(file);
-          if (holder === 'empty' || (holder && holder.host === hostname() && (holder.pid === process.pid || !alive(holder.pid)))) {
-            if (holder !== 'empty' && holder.pid === process.pid) {
-              throw new AppError('PROJECT_LOCKED', `project is already open in this process (${file})`);
-            }
-            rmSync(file, { force: true }); // stale lock from a crashed process
-            continue;
-          }
-          const who = holder ? `process ${holder.pid} on ${holder.host} since ${holder.since}` : 'another process (unreadable lock file)';
-          throw new AppError('PROJECT_LOCKED', `project is already open in ${who}; close it there first (lock file ${file})`);
+          removeStaleLock(file);
         }
       }
       throw new AppError('PROJECT_LOCKED', `could not lock ${file}`);
@@ -106,11 +97,29 @@ function publish(draft: string, file: string, text: string): void {
 }
 
 /**
+ * Removes a lock left by a process that is gone: one on this host that no longer runs, or an
+ * empty lock (see readOwner). Any other holder is reported as an error naming it.
+ */
+function removeStaleLock(file: string): void {
+  const holder = readOwner(file);
+  const here = holder !== null && holder !== 'empty' && holder.host === hostname();
+  if (here && holder.pid === process.pid) {
+    throw new AppError('PROJECT_LOCKED', `project is already open in this process (${file})`);
+  }
+  if (holder === 'empty' || (here && !alive(holder.pid))) {
+    rmSync(file, { force: true }); // stale lock from a crashed process
+    return;
+  }
+  const who = holder ? `process ${holder.pid} on ${holder.host} since ${holder.since}` : 'another process (unreadable lock file)';
+  throw new AppError('PROJECT_LOCKED', `project is already open in ${who}; close it there first (lock file ${file})`);
+}
+
+const EMPTY_LOCK_GRACE_MS = 3000;
+
+/**
  * The lock's owner; 'empty' for a zero-length lock older than a few seconds, which only a
  * process killed between creating and writing it leaves (see publish), so it is stale.
  */
-const EMPTY_LOCK_GRACE_MS = 3000;
-
 function readOwner(file: string): LockOwner | 'empty' | null {
   try {
     const text = readFileSync(file, 'utf8');
