@@ -27,6 +27,7 @@ import {
   InMemoryBlockStore,
   seededSplitSync,
   seededSplit,
+  type Segmentation,
   type SegmentationMetrics,
   type Shape3,
 } from '../src/main/segmentation';
@@ -232,6 +233,14 @@ async function watershedBench(gt: Uint32Array, shape: Shape3, affs: Float32Array
   let seedsMs: Record<string, number> | null = null;
   let best2d: Uint32Array | null = null;
   const eval_ = (s: Uint32Array) => evaluateSegmentation(gt, s);
+  /** Quality at every threshold of a flat segmentation result, and the index of the lowest VOI. */
+  const scoreThresholds = async (r: Segmentation) => {
+    const quality: SegmentationMetrics[] = [];
+    for (const s of r.segmentations!) quality.push(await eval_(s));
+    const best = quality.reduce((b, q, k) => (q.voi < quality[b].voi ? k : b), 0);
+    return { quality, best };
+  };
+  const blockShape: Shape3 = [shape[0], 256, 256];
   for (const threeD of [false, true]) {
     const mode = threeD ? '3D' : '2D per section';
     await segmentAffinities(affs, shape, { threeD, thresholds: [0.5] }); // warm-up (page faults, pool start)
@@ -242,19 +251,9 @@ async function watershedBench(gt: Uint32Array, shape: Shape3, affs: Float32Array
     if (r.fragmentCount !== run.value.fragmentCount) throw new Error('segmentation is not deterministic');
     const frags = await eval_(r.fragments);
     rows.push({ method: `ours fragments+agglomeration ${mode}`, ms: run.ms, cpuMs: run.cpuMs, voxelsPerS: (n / run.ms) * 1000, quality: frags, note: `(fragments alone: ${r.fragmentCount})` });
-    let bestK = 0;
-    let bestVoi = Infinity;
-    const perThreshold: string[] = [];
-    for (let k = 0; k < thresholds.length; k++) {
-      const q = await eval_(r.segmentations![k]);
-      perThreshold.push(`t=${r.thresholds[k]}: VOI ${fmt(q.voiSplit, 2)}+${fmt(q.voiMerge, 2)} ARAND ${fmt(q.arand)} (${r.segmentCounts[k]} segments)`);
-      if (q.voi < bestVoi) {
-        bestVoi = q.voi;
-        bestK = k;
-      }
-    }
-    const bestQ = await eval_(r.segmentations![bestK]);
-    rows.push({ method: `ours agglomerated ${mode}, threshold ${r.thresholds[bestK]}`, ms: run.ms, cpuMs: run.cpuMs, voxelsPerS: (n / run.ms) * 1000, quality: bestQ, note: `${thresholds.length} thresholds in one pass, ${r.edgeCount} RAG edges` });
+    const { quality, best: bestK } = await scoreThresholds(r);
+    const perThreshold = quality.map((q, k) => `t=${r.thresholds[k]}: VOI ${fmt(q.voiSplit, 2)}+${fmt(q.voiMerge, 2)} ARAND ${fmt(q.arand)} (${r.segmentCounts[k]} segments)`);
+    rows.push({ method: `ours agglomerated ${mode}, threshold ${r.thresholds[bestK]}`, ms: run.ms, cpuMs: run.cpuMs, voxelsPerS: (n / run.ms) * 1000, quality: quality[bestK], note: `${thresholds.length} thresholds in one pass, ${r.edgeCount} RAG edges` });
     console.log(`  ${mode}: ${perThreshold.join(' | ')}`);
     if (!threeD) best2d = r.segmentations![bestK];
   }
@@ -262,20 +261,14 @@ async function watershedBench(gt: Uint32Array, shape: Shape3, affs: Float32Array
   // 3D fragments per block (two blocks at once, each in cache) instead of one whole-volume
   // flood: faster, but the block faces become fragment borders that agglomeration must undo.
   {
-    const blockShape: Shape3 = [shape[0], 256, 256];
     const run = await timed(() => segmentAffinities(affs, shape, { threeD: true, blockShape, thresholds }));
     const r = await segmentAffinities(affs, shape, { threeD: true, blockShape, thresholds, flat: true });
-    let best: Awaited<ReturnType<typeof eval_>> | null = null;
-    let bestT = 0;
-    for (let k = 0; k < thresholds.length; k++) {
-      const q = await eval_(r.segmentations![k]);
-      if (!best || q.voi < best.voi) [best, bestT] = [q, r.thresholds[k]];
-    }
-    console.log(`  3D in ${blockShape.join('x')} blocks: ${fmt(run.ms, 0)} ms (cpu ${fmt(run.cpuMs, 0)} ms, ${mvox(n, run.ms)}), ${r.fragmentCount} fragments; best threshold ${bestT}: VOI ${fmt(best!.voiSplit, 3)}+${fmt(best!.voiMerge, 3)} ARAND ${fmt(best!.arand)}`);
+    const { quality, best } = await scoreThresholds(r);
+    const q = quality[best];
+    console.log(`  3D in ${blockShape.join('x')} blocks: ${fmt(run.ms, 0)} ms (cpu ${fmt(run.cpuMs, 0)} ms, ${mvox(n, run.ms)}), ${r.fragmentCount} fragments; best threshold ${r.thresholds[best]}: VOI ${fmt(q.voiSplit, 3)}+${fmt(q.voiMerge, 3)} ARAND ${fmt(q.arand)}`);
   }
 
   // Block-wise (out-of-core path) on the same volume, 2D fragments.
-  const blockShape: Shape3 = [shape[0], 256, 256];
   const store = new InMemoryBlockStore(shape, affs);
   const bw = await timed(() => segmentBlockwise(store, { blockShape, thresholds }));
   console.log(`  block-wise ${blockShape.join('x')} blocks: ${fmt(bw.ms, 0)} ms (${mvox(n, bw.ms)}), ${bw.value.blocks} blocks, ${bw.value.edgeCount} edges`);
